@@ -1,0 +1,1 @@
+"""Agent Desk: a bot answers customers first, people take over where it cannot."""

@@ -1,0 +1,46 @@
+"""``desk``: one command, one subcommand per job.
+
+Each subcommand lives in its own module under ``desk_app.cli`` with a ``register(subparsers)``
+function; the module is imported only when listed here, and heavy imports (Qt, scikit-learn)
+happen inside the command, so ``desk --help`` and ``desk server`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS = [
+    "server",  # desk server: the bot server
+    "admin",  # desk admin: agents, roles, passwords
+    "customer",  # desk customer: a terminal contact
+    "kb",  # desk kb import/export
+    "eval",  # desk eval: bot quality on a knowledge base and cases
+    "app",  # desk app: the Qt desk
+    "demo",  # desk demo: server + sample knowledge + demo customers + desk
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="desk", description="Agent Desk")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"desk_app.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"desk_app.cli.{name}":
+                raise
+            continue  # not built yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int | None = args.handler(args)
+    return result or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
