@@ -1,0 +1,319 @@
+"""The store facade: one writer thread with group commit, a small pool of readers.
+
+Why one writer: SQLite allows one writer at a time, and a commit costs an fsync. Writes are
+queued to a single thread that takes *everything that queued up while the previous commit ran*
+and commits it in one transaction (group commit). Under load a commit carries hundreds of
+messages; when idle a write commits alone at once. Each caller's future resolves only after
+its transaction's COMMIT returned, so an ``ack`` sent after ``await store.write(...)`` is
+never a lie, across a crash too.
+
+A write function gets the writer's :class:`~sqlalchemy.orm.Session` and must not keep state
+outside it: when one function of a group fails (a :class:`~desk_app.protocol.errors.DeskError`
+it raised, a unique violation, a PostgreSQL deadlock between server processes), the whole
+group is rolled back and each function is run again in a transaction of its own, so the
+others still commit and only the failing caller gets the exception.
+
+PostgreSQL works the same way (``postgresql+psycopg://...``); several server processes may
+then write at once, so anything that must be atomic (the per-conversation ``seq``) is done
+atomically in SQL, never read-modify-write in Python.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desk_app.protocol.errors import DeskError
+
+T = TypeVar("T")
+
+log = logging.getLogger("desk_app.store")
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MAX_GROUP = 512
+"""Most writes one transaction carries: bounds the latency a huge backlog adds to the first."""
+
+
+def default_db_url() -> str:
+    """``sqlite:///<user data dir>/desk.sqlite3``; the directory is created if missing."""
+    from platformdirs import user_data_dir
+
+    directory = Path(user_data_dir("agent-desk", appauthor=False))
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / 'desk.sqlite3'}"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """An engine with the settings the store relies on.
+
+    SQLite: WAL (readers never block the writer), ``synchronous=FULL`` (an acknowledged
+    message survives power loss too; group commit pays the fsync once per group), foreign
+    keys on, a busy timeout so a second process (``desk admin`` while the server runs)
+    waits instead of failing.
+    """
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        database = sa_url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            sa_url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(sa_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def upgrade_to_head(url: str) -> None:
+    """Apply the Alembic migrations in ``desk_app/store/migrations`` up to the newest."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # several server processes may start at once: one migrates, the others wait
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7412093)")
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS_DIR))
+            config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+class _Write:
+    """One queued write: the function and where its result goes (an asyncio future on some
+    loop, or a concurrent future for :meth:`Store.write_sync`)."""
+
+    __slots__ = ("error", "fn", "future", "loop", "result")
+
+    def __init__(
+        self,
+        fn: Callable[[Session], Any],
+        future: asyncio.Future[Any] | concurrent.futures.Future[Any],
+        loop: asyncio.AbstractEventLoop | None,
+    ) -> None:
+        self.fn = fn
+        self.future = future
+        self.loop = loop
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+_STOP = object()
+
+
+class Store:
+    """The only way the server touches the database. See the module docstring."""
+
+    def __init__(self, url: str, engine: Engine, *, readers: int = 4) -> None:
+        self.url = url
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._readers = concurrent.futures.ThreadPoolExecutor(
+            max_workers=readers, thread_name_prefix="store-read"
+        )
+        self._closed = False
+        self._writer = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._writer.start()
+        self.commits = 0
+        self.writes = 0
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
+        """Open (and by default migrate to head) the database at ``url`` (default file if None)."""
+        url = url or default_db_url()
+        if migrate:
+            upgrade_to_head(url)
+        return cls(url, make_engine(url))
+
+    # -- writes -------------------------------------------------------------------------------
+
+    async def write(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn(session)`` on the writer thread; return its result after COMMIT.
+
+        ``fn`` may be run twice (see the module docstring): no side effects outside the
+        session. Return plain data or protocol structs, not rows needing lazy loads.
+        """
+        if self._closed:
+            raise RuntimeError("store is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Write(fn, future, loop))
+        return await future
+
+    def write_sync(self, fn: Callable[[Session], T]) -> T:
+        """Blocking :meth:`write` for the CLI and start-up code (not from the event loop)."""
+        if self._closed:
+            raise RuntimeError("store is closed")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._queue.put(_Write(fn, future, None))
+        return future.result()
+
+    async def flush(self) -> None:
+        """Wait until every write queued before this call has committed (or failed)."""
+        await self.write(lambda _session: None)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def read(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn(session)`` in a read-only session on the reader pool."""
+        if self._closed:
+            raise RuntimeError("store is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self.read_sync, fn)
+
+    def read_sync(self, fn: Callable[[Session], T]) -> T:
+        # closing (not rolling back) ends the transaction but keeps loaded attributes
+        with self._sessions() as session:
+            return fn(session)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Commit what is queued, stop the writer, close the connections. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._writer.join()
+        self._readers.shutdown(wait=True)
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- the writer thread --------------------------------------------------------------------
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            group = [item]
+            while len(group) < MAX_GROUP:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                group.append(item)
+            try:
+                self._commit_group(group)
+            except BaseException as exc:  # never let the writer die with callers waiting
+                log.exception("store.writer_failed")
+                for write in group:
+                    write.error = exc
+            self._deliver(group)
+
+    def _commit_group(self, group: list[_Write]) -> None:
+        if len(group) > 1:
+            try:
+                with self._sessions() as session, session.begin():
+                    results = [write.fn(session) for write in group]
+            except Exception as exc:
+                if not isinstance(exc, DeskError | DBAPIError):
+                    log.warning("store.group_retry", extra={"error": type(exc).__name__})
+            else:
+                for write, result in zip(group, results, strict=True):
+                    write.result = result
+                self.commits += 1
+                self.writes += len(group)
+                return
+        for write in group:  # alone: one transaction each, so one failure stays its own
+            self._commit_one(write)
+
+    def _commit_one(self, write: _Write) -> None:
+        for attempt in range(5):
+            try:
+                with self._sessions() as session, session.begin():
+                    write.result = write.fn(session)
+            except DBAPIError as exc:
+                if _is_transient(exc) and attempt < 4:
+                    time.sleep(0.01 * (attempt + 1))
+                    continue
+                write.error = exc
+            except Exception as exc:
+                write.error = exc
+            else:
+                self.commits += 1
+                self.writes += 1
+            return
+
+    @staticmethod
+    def _deliver(group: list[_Write]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Write]] = {}
+        for write in group:
+            if write.loop is None:
+                future = write.future
+                assert isinstance(future, concurrent.futures.Future)
+                if write.error is not None:
+                    future.set_exception(write.error)
+                else:
+                    future.set_result(write.result)
+            else:
+                by_loop.setdefault(write.loop, []).append(write)
+        for loop, writes in by_loop.items():
+            # a closed loop raises RuntimeError: nobody is waiting there any more
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, writes)
+
+
+def _resolve(writes: list[_Write]) -> None:
+    """Runs on the caller's loop: one callback per group and loop, not one per write."""
+    for write in writes:
+        future = write.future
+        if future.done():
+            continue
+        if write.error is not None:
+            future.set_exception(write.error)
+        else:
+            future.set_result(write.result)
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    """Deadlock or serialization failure between PostgreSQL processes, or SQLite busy."""
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in {"40001", "40P01"}:
+        return True
+    return "database is locked" in str(exc.orig)

@@ -1,0 +1,115 @@
+"""The writer thread: group commit, acknowledgement after COMMIT, failures kept apart."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desk_app.protocol.errors import ConflictError
+from desk_app.store.database import Store
+from desk_app.store.models import Team
+
+
+def add_team(name: str):
+    def write(session: Session) -> str:
+        team = Team(name=name)
+        session.add(team)
+        session.flush()
+        return team.id
+
+    return write
+
+
+def team_names(session: Session) -> set[str]:
+    return set(session.scalars(select(Team.name)))
+
+
+def hold_writer(store: Store) -> threading.Event:
+    """Park the writer inside a write until the event is set, so later writes queue up."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def blocker(_session: Session) -> None:
+        started.set()
+        assert release.wait(30)
+
+    threading.Thread(target=store.write_sync, args=(blocker,), daemon=True).start()
+    assert started.wait(30)
+    return release
+
+
+async def queued(store: Store, writes: list) -> list[asyncio.Future]:
+    tasks = [asyncio.ensure_future(store.write(fn)) for fn in writes]
+    await asyncio.sleep(0)  # let every task put its write on the queue
+    return tasks
+
+
+async def test_writes_that_queue_together_commit_in_one_transaction(store: Store) -> None:
+    release = hold_writer(store)
+    tasks = await queued(store, [add_team(f"team{i}") for i in range(50)])
+    commits_before = store.commits
+    release.set()
+    ids = await asyncio.gather(*tasks)
+    assert len(set(ids)) == 50
+    # the blocker's own transaction, then one for all fifty
+    assert store.commits - commits_before == 2
+    assert await store.read(team_names) == {f"team{i}" for i in range(50)}
+
+
+async def test_a_write_is_visible_to_another_connection_when_it_returns(
+    store: Store, db_url: str
+) -> None:
+    await store.write(add_team("售后"))
+    other = Store.open(db_url, migrate=False)
+    try:
+        assert other.read_sync(team_names) == {"售后"}
+    finally:
+        other.close()
+
+
+async def test_one_failing_write_does_not_fail_its_group(store: Store) -> None:
+    def refuse(_session: Session) -> None:
+        raise ConflictError("no")
+
+    release = hold_writer(store)
+    tasks = await queued(store, [add_team("a"), refuse, add_team("b"), add_team("a")])
+    release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[0], str)
+    assert isinstance(results[1], ConflictError)
+    assert isinstance(results[2], str)
+    assert isinstance(results[3], Exception)  # unique violation on teams.name
+    assert await store.read(team_names) == {"a", "b"}
+
+
+async def test_close_commits_what_is_queued(db_url: str) -> None:
+    store = Store.open(db_url)
+    release = hold_writer(store)
+    tasks = await queued(store, [add_team(f"t{i}") for i in range(5)])
+    release.set()
+    await asyncio.to_thread(store.close)
+    assert len(await asyncio.gather(*tasks)) == 5
+    reopened = Store.open(db_url, migrate=False)
+    try:
+        count = reopened.read_sync(lambda s: s.scalar(select(func.count()).select_from(Team)))
+        assert count == 5
+    finally:
+        reopened.close()
+
+
+def test_sync_writes_and_reads(store: Store) -> None:
+    store.write_sync(add_team("x"))
+    assert store.read_sync(team_names) == {"x"}
+    with pytest.raises(ConflictError):
+        store.write_sync(lambda _s: (_ for _ in ()).throw(ConflictError("boom")))
+
+
+async def test_a_closed_store_refuses_writes(db_url: str) -> None:
+    store = Store.open(db_url)
+    store.close()
+    with pytest.raises(RuntimeError):
+        await store.write(add_team("late"))
