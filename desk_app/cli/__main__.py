@@ -19,6 +19,7 @@ SUBCOMMANDS = [
     "eval",  # desk eval: bot quality on a knowledge base and cases
     "app",  # desk app: the Qt desk
     "demo",  # desk demo: server + sample knowledge + demo customers + desk
+    "redact",  # desk redact: mask personal data, stdin -> stdout
 ]
 
 
