@@ -1,0 +1,289 @@
+"""The desk's state on the UI thread: turns server frames into model updates and signals.
+
+Views never read frames and never hold protocol state; they talk to this controller, which
+owns the item models (queue, mine, one transcript per held conversation) and sends the agent's
+actions through the connection. Keeping this apart from the widgets lets the tests drive a
+real server through the controller and assert on models, and lets each screen redraw only on
+the signals it cares about (as Anki's ``operation_did_execute``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import ClassVar, Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from desk_app.desk.models.mine_model import MineModel
+from desk_app.desk.models.queue_model import QueueModel
+from desk_app.desk.models.transcript_model import TranscriptModel
+from desk_app.protocol.messages import (
+    Ack,
+    AgentInfo,
+    AgentState,
+    AgentStatus,
+    ArticleHit,
+    AuthOk,
+    CloseConversation,
+    ConversationAssigned,
+    ConversationDetail,
+    ConversationStatus,
+    ConversationUnassigned,
+    Error,
+    Frame,
+    KnowledgeResults,
+    KnowledgeSubmitted,
+    KnowledgeSuggestions,
+    MessageFrame,
+    PickConversation,
+    QueueRemoved,
+    QueueSnapshot,
+    QueueUpdated,
+    ReturnToBot,
+    SearchKnowledge,
+    Sender,
+    SendMessage,
+    ServerShutdown,
+    SetStatus,
+    StatusChanged,
+    SubmitKnowledge,
+    TransferConversation,
+    Typing,
+)
+
+
+class FrameSink(Protocol):
+    """What the controller sends through: :class:`~desk_app.desk.net.DeskConnection`."""
+
+    def send(self, frame: Frame) -> None: ...
+
+
+def new_id() -> str:
+    """A random id for ``client_msg_id`` / ``request_id`` (the server dedups on it)."""
+    return uuid.uuid4().hex
+
+
+class DeskController(QObject):
+    """Frames in, model updates and signals out; agent actions in, frames out."""
+
+    authenticated = Signal(object)  # AgentInfo
+    agent_changed = Signal(object)  # AgentInfo
+    conversation_opened = Signal(str, str)  # conversation id, how (picked/auto/transfer/resumed)
+    conversation_ended = Signal(str, str)  # conversation id, reason
+    conversation_status = Signal(str, str)  # conversation id, ConversationStatus value
+    message_added = Signal(str, object)  # conversation id, Message
+    contact_typing = Signal(str, bool)
+    queue_arrival = Signal(str)  # a conversation newly waiting
+    suggestions_changed = Signal(str, list)  # conversation id, list[ArticleHit]
+    search_results = Signal(str, list)  # request id, list[ArticleHit]
+    knowledge_submitted = Signal(str, str, str)  # request id, article id, status
+    error_received = Signal(str, str, str)  # code, message, ref
+    server_stopping = Signal(int)  # retry_after seconds
+
+    def __init__(self, sink: FrameSink, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sink = sink
+        self.queue = QueueModel(self)
+        self.mine = MineModel(self)
+        self.transcripts: dict[str, TranscriptModel] = {}
+        self.details: dict[str, ConversationDetail] = {}
+        self.suggestions: dict[str, list[ArticleHit]] = {}
+        self.agent: AgentInfo | None = None
+        self.current: str | None = None  # the conversation on screen: its messages are read
+        self.window_active: Callable[[], bool] = lambda: True
+        self._pending_owner: dict[str, str] = {}  # client_msg_id -> conversation id
+        self._snapshot_seen = False
+
+    # --- frames from the server -----------------------------------------------------------
+
+    def handle(self, frame: Frame) -> None:
+        """Apply one server frame (connected to ``DeskConnection.frame_received``)."""
+        handler = self._handlers.get(type(frame))
+        if handler is not None:
+            handler(self, frame)
+
+    def _on_auth_ok(self, frame: AuthOk) -> None:
+        self.agent = frame.agent
+        self.authenticated.emit(frame.agent)
+
+    def _on_agent_state(self, frame: AgentState) -> None:
+        self.agent = frame.agent
+        self.agent_changed.emit(frame.agent)
+
+    def _on_snapshot(self, frame: QueueSnapshot) -> None:
+        self.queue.reset(frame.items)
+        self._snapshot_seen = True
+
+    def _on_queue_updated(self, frame: QueueUpdated) -> None:
+        is_new = frame.item.conversation_id not in self.queue
+        self.queue.upsert(frame.item)
+        if is_new and frame.item.status == ConversationStatus.QUEUED:
+            self.queue_arrival.emit(frame.item.conversation_id)
+
+    def _on_queue_removed(self, frame: QueueRemoved) -> None:
+        self.queue.remove(frame.conversation_id)
+
+    def _on_assigned(self, frame: ConversationAssigned) -> None:
+        detail = frame.conversation
+        cid = detail.conversation_id
+        self.details[cid] = detail
+        self.queue.remove(cid)
+        transcript = self.transcripts.get(cid)
+        if transcript is None:
+            transcript = TranscriptModel(cid, self)
+            self.transcripts[cid] = transcript
+        transcript.extend(detail.transcript)
+        last = detail.transcript[-1] if detail.transcript else None
+        self.mine.add(
+            cid,
+            detail.contact.name,
+            detail.channel,
+            last_text=last.text if last else "",
+            last_at=last.created_at if last else None,
+        )
+        self.conversation_opened.emit(cid, frame.how)
+
+    def _on_unassigned(self, frame: ConversationUnassigned) -> None:
+        cid = frame.conversation_id
+        self.mine.remove(cid)
+        self.suggestions.pop(cid, None)
+        self.conversation_ended.emit(cid, frame.reason)
+        self.transcripts.pop(cid, None)
+        self.details.pop(cid, None)
+        if self.current == cid:
+            self.current = None
+
+    def _on_message(self, frame: MessageFrame) -> None:
+        message = frame.message
+        cid = message.conversation_id
+        transcript = self.transcripts.get(cid)
+        if transcript is None or not transcript.add(message):
+            return
+        if message.client_msg_id:
+            self._pending_owner.pop(message.client_msg_id, None)
+        from_contact = message.sender == Sender.CONTACT
+        unread = from_contact and not (self.current == cid and self.window_active())
+        self.mine.note_message(cid, message.text, message.created_at, unread=unread)
+        if from_contact:
+            self.mine.set_typing(cid, False)
+        self.message_added.emit(cid, message)
+
+    def _on_ack(self, frame: Ack) -> None:
+        cid = self._pending_owner.pop(frame.client_msg_id, frame.conversation_id)
+        transcript = self.transcripts.get(cid)
+        if transcript is not None:
+            transcript.confirm(frame.client_msg_id, frame.seq)
+
+    def _on_typing(self, frame: Typing) -> None:
+        if frame.conversation_id and frame.conversation_id in self.transcripts:
+            self.mine.set_typing(frame.conversation_id, frame.is_typing)
+            self.contact_typing.emit(frame.conversation_id, frame.is_typing)
+
+    def _on_status(self, frame: StatusChanged) -> None:
+        self.conversation_status.emit(frame.conversation_id, frame.status.value)
+
+    def _on_suggestions(self, frame: KnowledgeSuggestions) -> None:
+        self.suggestions[frame.conversation_id] = list(frame.hits)
+        self.suggestions_changed.emit(frame.conversation_id, list(frame.hits))
+
+    def _on_results(self, frame: KnowledgeResults) -> None:
+        self.search_results.emit(frame.request_id, list(frame.hits))
+
+    def _on_submitted(self, frame: KnowledgeSubmitted) -> None:
+        self.knowledge_submitted.emit(frame.request_id, frame.article_id, frame.status.value)
+
+    def _on_error(self, frame: Error) -> None:
+        self.error_received.emit(frame.code.value, frame.message, frame.ref or "")
+
+    def _on_shutdown(self, frame: ServerShutdown) -> None:
+        self.server_stopping.emit(frame.retry_after)
+
+    _handlers: ClassVar[dict[type, Callable[[DeskController, object], None]]] = {
+        AuthOk: _on_auth_ok,  # type: ignore[dict-item]
+        AgentState: _on_agent_state,  # type: ignore[dict-item]
+        QueueSnapshot: _on_snapshot,  # type: ignore[dict-item]
+        QueueUpdated: _on_queue_updated,  # type: ignore[dict-item]
+        QueueRemoved: _on_queue_removed,  # type: ignore[dict-item]
+        ConversationAssigned: _on_assigned,  # type: ignore[dict-item]
+        ConversationUnassigned: _on_unassigned,  # type: ignore[dict-item]
+        MessageFrame: _on_message,  # type: ignore[dict-item]
+        Ack: _on_ack,  # type: ignore[dict-item]
+        Typing: _on_typing,  # type: ignore[dict-item]
+        StatusChanged: _on_status,  # type: ignore[dict-item]
+        KnowledgeSuggestions: _on_suggestions,  # type: ignore[dict-item]
+        KnowledgeResults: _on_results,  # type: ignore[dict-item]
+        KnowledgeSubmitted: _on_submitted,  # type: ignore[dict-item]
+        Error: _on_error,  # type: ignore[dict-item]
+        ServerShutdown: _on_shutdown,  # type: ignore[dict-item]
+    }
+
+    # --- the agent's actions --------------------------------------------------------------
+
+    def set_current(self, conversation_id: str | None) -> None:
+        """The conversation now on screen; its unread count is cleared."""
+        self.current = conversation_id
+        if conversation_id is not None:
+            self.mine.mark_read(conversation_id)
+
+    def pick(self, conversation_id: str) -> None:
+        self._sink.send(PickConversation(conversation_id=conversation_id))
+
+    def send_message(self, conversation_id: str, text: str, *, internal: bool = False) -> str:
+        """Send a reply (or an internal note); it shows at once as pending. Returns its id."""
+        text = text.strip()
+        if not text or conversation_id not in self.transcripts:
+            return ""
+        client_msg_id = new_id()
+        author = self.agent.display_name if self.agent else ""
+        self.transcripts[conversation_id].add_pending(
+            client_msg_id, text, author=author, internal=internal
+        )
+        self._pending_owner[client_msg_id] = conversation_id
+        self._sink.send(
+            SendMessage(
+                client_msg_id=client_msg_id,
+                text=text,
+                conversation_id=conversation_id,
+                internal=internal,
+            )
+        )
+        return client_msg_id
+
+    def send_typing(self, conversation_id: str, is_typing: bool) -> None:
+        self._sink.send(Typing(conversation_id=conversation_id, is_typing=is_typing))
+
+    def transfer(
+        self,
+        conversation_id: str,
+        *,
+        to_agent_id: str | None = None,
+        to_team: str | None = None,
+        note: str = "",
+    ) -> None:
+        self._sink.send(
+            TransferConversation(
+                conversation_id=conversation_id,
+                to_agent_id=to_agent_id,
+                to_team=to_team,
+                note=note[:200],
+            )
+        )
+
+    def return_to_bot(self, conversation_id: str) -> None:
+        self._sink.send(ReturnToBot(conversation_id=conversation_id))
+
+    def close(self, conversation_id: str) -> None:
+        self._sink.send(CloseConversation(conversation_id=conversation_id))
+
+    def set_status(self, status: AgentStatus) -> None:
+        self._sink.send(SetStatus(status=status))
+
+    def search(self, query: str) -> str:
+        """Ask the server's knowledge search; the answer comes as ``search_results``."""
+        request_id = new_id()
+        self._sink.send(SearchKnowledge(request_id=request_id, query=query[:500]))
+        return request_id
+
+    def submit_knowledge(self, frame: SubmitKnowledge) -> None:
+        self._sink.send(frame)

@@ -1,0 +1,178 @@
+"""One conversation's transcript as a list model, ordered by the server's ``seq``.
+
+Confirmed messages are keyed by ``seq``, so a replay after a reconnect or a resumed
+assignment can never show a message twice. A message this agent typed appears at once as
+*pending* (keyed by its ``client_msg_id``) and becomes confirmed when its ``ack`` or its echo
+arrives, in place, without a flicker.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from msgspec.structs import replace
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desk_app.desk.models.roles import (
+    AuthorRole,
+    MessageRole,
+    PendingRole,
+    SenderRole,
+    SeqRole,
+    TimeRole,
+)
+from desk_app.protocol.messages import Message, Sender
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(slots=True)
+class _Entry:
+    message: Message
+    pending: bool = False
+
+
+class TranscriptModel(QAbstractListModel):
+    """Messages of one conversation: confirmed ones by ``seq``, then pending ones."""
+
+    def __init__(self, conversation_id: str, parent: object | None = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.conversation_id = conversation_id
+        self._confirmed: list[_Entry] = []
+        self._seqs: list[int] = []  # parallel to _confirmed, for bisect
+        self._pending: list[_Entry] = []
+
+    # --- Qt interface ---------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._confirmed) + len(self._pending)
+
+    def _entry(self, row: int) -> _Entry:
+        if row < len(self._confirmed):
+            return self._confirmed[row]
+        return self._pending[row - len(self._confirmed)]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or index.row() >= self.rowCount():
+            return None
+        entry = self._entry(index.row())
+        message = entry.message
+        if role == Qt.ItemDataRole.DisplayRole:
+            return message.text
+        if role == SenderRole:
+            return message.sender.value
+        if role == AuthorRole:
+            return message.author
+        if role == TimeRole:
+            return message.created_at
+        if role == SeqRole:
+            return None if entry.pending else message.seq
+        if role == PendingRole:
+            return entry.pending
+        if role == MessageRole:
+            return message
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{message.author}: {message.text}"
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # --- updates --------------------------------------------------------------------------
+
+    def extend(self, messages: Iterable[Message]) -> int:
+        """Add messages (a transcript or a replay); returns how many were new."""
+        added = 0
+        fresh = sorted(
+            (m for m in messages if m.conversation_id == self.conversation_id),
+            key=lambda m: m.seq,
+        )
+        # The common case, a whole transcript into an empty model, is one insert.
+        if not self._confirmed and not self._pending and fresh:
+            unique: dict[int, Message] = {m.seq: m for m in fresh}
+            ordered = [unique[s] for s in sorted(unique)]
+            self.beginInsertRows(QModelIndex(), 0, len(ordered) - 1)
+            self._confirmed = [_Entry(m) for m in ordered]
+            self._seqs = [m.seq for m in ordered]
+            self.endInsertRows()
+            return len(ordered)
+        for message in fresh:
+            added += self.add(message)
+        return added
+
+    def add(self, message: Message) -> bool:
+        """Add one confirmed message; False if its ``seq`` is already here (a duplicate)."""
+        if message.conversation_id != self.conversation_id:
+            return False
+        position = bisect.bisect_left(self._seqs, message.seq)
+        if position < len(self._seqs) and self._seqs[position] == message.seq:
+            return False
+        if message.client_msg_id and self._drop_pending(message.client_msg_id):
+            position = bisect.bisect_left(self._seqs, message.seq)
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._confirmed.insert(position, _Entry(message))
+        self._seqs.insert(position, message.seq)
+        self.endInsertRows()
+        return True
+
+    def add_pending(
+        self, client_msg_id: str, text: str, *, author: str, internal: bool = False
+    ) -> None:
+        """Show a message this agent just sent, before the server confirmed it."""
+        message = Message(
+            conversation_id=self.conversation_id,
+            seq=0,
+            sender=Sender.NOTE if internal else Sender.AGENT,
+            text=text,
+            created_at=datetime.now(UTC),
+            author=author,
+            client_msg_id=client_msg_id,
+        )
+        row = self.rowCount()
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._pending.append(_Entry(message, pending=True))
+        self.endInsertRows()
+
+    def confirm(self, client_msg_id: str, seq: int) -> bool:
+        """An ``ack`` arrived: the pending message becomes message ``seq``."""
+        for entry in self._pending:
+            if entry.message.client_msg_id == client_msg_id:
+                message = replace(entry.message, seq=seq)
+                self._drop_pending(client_msg_id)
+                return self.add(message)
+        return False
+
+    def _drop_pending(self, client_msg_id: str) -> bool:
+        for i, entry in enumerate(self._pending):
+            if entry.message.client_msg_id == client_msg_id:
+                row = len(self._confirmed) + i
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._pending[i]
+                self.endRemoveRows()
+                return True
+        return False
+
+    # --- reading --------------------------------------------------------------------------
+
+    def messages(self, rows: Iterable[int] | None = None) -> list[Message]:
+        """Messages in display order (all, or the given rows)."""
+        if rows is None:
+            return [e.message for e in self._confirmed] + [e.message for e in self._pending]
+        return [self._entry(r).message for r in sorted(rows) if 0 <= r < self.rowCount()]
+
+    def last_seq(self) -> int:
+        return self._seqs[-1] if self._seqs else 0
+
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def last_contact_text(self) -> str:
+        for entry in reversed(self._confirmed):
+            if entry.message.sender == Sender.CONTACT:
+                return entry.message.text
+        return ""

@@ -1,0 +1,86 @@
+"""QueueModel: keyed by conversation id, sorted and filtered through the proxy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+
+from desk_app.desk.models.queue_model import QueueColumn, QueueModel
+from desk_app.desk.models.roles import ConversationIdRole
+from desk_app.desk.views.queue_view import QueueProxy
+from desk_app.protocol.messages import ConversationStatus
+
+from .factories import NOW, XSS, queue_item
+
+
+def ids(proxy: QueueProxy) -> list[str]:
+    return [proxy.index(r, 0).data(ConversationIdRole) for r in range(proxy.rowCount())]
+
+
+def test_model_passes_qtmodeltester(qtmodeltester) -> None:
+    model = QueueModel(clock=lambda: NOW)
+    model.reset([queue_item("c1"), queue_item("c2", name="张女士")])
+    model.upsert(queue_item("c3", name="陈晓", waited=5))
+    model.remove("c1")
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_updates_and_removals_hit_the_right_row_after_sorting(qtbot) -> None:
+    model = QueueModel(clock=lambda: NOW)
+    proxy = QueueProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(QueueColumn.WAITING, Qt.SortOrder.DescendingOrder)
+    model.reset(
+        [queue_item("a", waited=10), queue_item("b", waited=300), queue_item("c", waited=60)]
+    )
+    assert ids(proxy) == ["b", "c", "a"]  # longest waiting first
+    model.upsert(queue_item("a", waited=10, name="改名了"))
+    assert model.item("a").contact_name == "改名了"
+    assert model.remove("c")
+    assert ids(proxy) == ["b", "a"]
+    model.upsert(queue_item("d", waited=1000))
+    assert ids(proxy) == ["d", "b", "a"]
+    # a conversation that stopped waiting leaves the queue
+    model.upsert(queue_item("b", status=ConversationStatus.ASSIGNED))
+    assert ids(proxy) == ["d", "a"]
+    assert "b" not in model
+
+
+def test_filter_matches_name_intent_and_message_case_insensitively() -> None:
+    model = QueueModel(clock=lambda: NOW)
+    proxy = QueueProxy()
+    proxy.setSourceModel(model)
+    model.reset(
+        [
+            queue_item("a", name="Alice", last_text="where is my PARCEL"),
+            queue_item("b", name="王先生", last_text="退款"),
+        ]
+    )
+    proxy.set_pattern("parcel")
+    assert ids(proxy) == ["a"]
+    proxy.set_pattern("王")
+    assert ids(proxy) == ["b"]
+    proxy.set_pattern("退款进度")  # the intent guess
+    assert sorted(ids(proxy)) == ["a", "b"]
+    proxy.set_pattern("")
+    assert len(ids(proxy)) == 2
+
+
+def test_waiting_time_is_derived_from_the_clock() -> None:
+    clock = [NOW]
+    model = QueueModel(clock=lambda: clock[0])
+    model.reset([queue_item("a", waited=65)])
+    cell = model.index(0, QueueColumn.WAITING)
+    assert cell.data() == "1:05"
+    clock[0] = NOW + timedelta(hours=1)
+    assert cell.data() == "1:01:05"
+
+
+def test_customer_text_is_plain_in_cells_and_tooltips() -> None:
+    model = QueueModel(clock=lambda: NOW)
+    model.reset([queue_item("a", name=XSS, last_text=XSS)])
+    assert model.index(0, QueueColumn.CONTACT).data().startswith("<img src=x")
+    tip = model.index(0, QueueColumn.LAST_TEXT).data(Qt.ItemDataRole.ToolTipRole)
+    assert "<img" not in tip
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tip

@@ -1,0 +1,78 @@
+"""Customer text is plain text everywhere it is shown (STYLE rule 6)."""
+
+from __future__ import annotations
+
+from msgspec.structs import replace
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextFormat
+from PySide6.QtWidgets import QLabel
+
+from desk_app.desk.controller import DeskController
+from desk_app.desk.models.transcript_model import TranscriptModel
+from desk_app.desk.views.bubbles import bubble_html, plain_tooltip
+from desk_app.desk.views.conversation_view import ConversationView
+from desk_app.desk.views.handoff_card import HandoffCard
+from desk_app.desk.views.mine_view import MineDelegate
+from desk_app.desk.views.transcript_view import TranscriptView
+from desk_app.protocol.messages import ContactInfo, ConversationAssigned, HandoffContext, Sender
+
+from .factories import XSS, detail, message
+
+
+def test_builder_escapes_everything() -> None:
+    html = bubble_html(XSS, XSS, meta_color="#000000", text_color="#111111")
+    assert "<img" not in html
+    assert "<a href" not in html
+    assert (
+        "&lt;img src=x onerror=alert(1)&gt;&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;" in html
+    )
+    assert "<img" not in plain_tooltip(XSS)
+
+
+def test_transcript_shows_markup_as_literal_characters(qtbot) -> None:
+    model = TranscriptModel("c1")
+    model.extend([message("c1", 1, Sender.CONTACT, XSS), message("c1", 2, Sender.BOT, "好的")])
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    index = model.index(0)
+    document = view.message_delegate.document(index, view.viewport().width())
+    shown = document.toPlainText()
+    assert shown.splitlines()[-1] == XSS  # the body line, character for character
+    # nothing became an image, a link or any other markup object
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            assert not fmt.isImageFormat()
+            assert not fmt.isAnchor()
+            assert fmt.objectType() == QTextFormat.ObjectTypes.NoObject
+            it += 1
+        block = block.next()
+    assert view.message_delegate.displayed_text(index).endswith(XSS)
+
+
+def test_handoff_card_mine_list_and_typing_line_are_plain(qtbot, sink) -> None:
+    controller = DeskController(sink)
+    hostile = detail("c1", [message("c1", 1, Sender.CONTACT, XSS)], name=XSS)
+    hostile = replace(
+        hostile,
+        contact=ContactInfo(id="k", name=XSS, profile={"city": XSS}),
+        handoff=HandoffContext(reason="customer_asked", slots={"order": XSS}, note=XSS),
+    )
+    controller.handle(ConversationAssigned(conversation=hostile, how="picked"))
+    view = ConversationView(controller, "c1")
+    qtbot.addWidget(view)
+    card: HandoffCard = view.card
+    for label in card.findChildren(QLabel):
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+    assert any(XSS in text for text in card.displayed_texts())
+    assert sum(text == XSS for text in card.displayed_texts()) >= 3  # city, slot, note
+    index = controller.mine.index(0)
+    assert index.data() == XSS[:39] + "…"  # the name, one line, as typed
+    assert "<img" not in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert MineDelegate().second_line(index).startswith("<img src=x")
