@@ -134,19 +134,17 @@ class ArticleHitDelegate(QStyledItemDelegate):
         painter.save()
         # Title, elided, with the score bar on the right.
         title_metrics = QFontMetrics(title_font)
-        bar_left = rect.right() - self.BAR_WIDTH
-        title_width = max(0, bar_left - rect.left() - self.PAD)
+        score_width = self.BAR_WIDTH + 4 + QFontMetrics(small_font).horizontalAdvance("100%")
+        score_left = rect.right() - score_width
+        title_width = max(0, score_left - rect.left() - self.PAD)
         painter.setFont(title_font)
         painter.setPen(text_color)
         title = title_metrics.elidedText(
             " ".join(hit.title.split()), Qt.TextElideMode.ElideRight, title_width
         )
-        painter.drawText(
-            rect.left(), rect.top() + title_metrics.ascent(), title
-        )  # drawText(x, y, str): never markup
-        self._paint_score(
-            painter, hit.score, bar_left, rect.top(), title_metrics, small_font, muted
-        )
+        painter.drawText(rect.left(), rect.top() + title_metrics.ascent(), title)  # never markup
+        painter.setPen(muted)
+        self._paint_score(painter, hit.score, rect.right(), rect.top(), title_metrics, small_font)
 
         # Tags.
         y = rect.top() + title_metrics.height()
@@ -170,24 +168,25 @@ class ArticleHitDelegate(QStyledItemDelegate):
         self,
         painter: QPainter,
         score: float,
-        left: int,
+        right: int,
         top: int,
         title_metrics: QFontMetrics,
         font: QFont,
-        color: QColor,
     ) -> None:
+        """ "87%" and a small bar, right-aligned on the title line."""
         score = min(1.0, max(0.0, score))
-        bar = QRectF(left, top + title_metrics.height() - 5, self.BAR_WIDTH, 3)
-        painter.fillRect(bar, QColor(128, 128, 128, 60))
+        middle = top + title_metrics.height() / 2
+        bar = QRectF(right - self.BAR_WIDTH, middle - 2, self.BAR_WIDTH, 4)
+        painter.fillRect(bar, QColor(128, 128, 128, 70))
         filled = QRectF(bar)
         filled.setWidth(bar.width() * score)
         painter.fillRect(filled, QColor("#16a34a") if score >= 0.6 else QColor("#ca8a04"))
         painter.setFont(font)
-        painter.setPen(color)
         metrics = QFontMetrics(font)
         label = f"{round(score * 100)}%"
+        baseline = middle + (metrics.ascent() - metrics.descent()) / 2
         painter.drawText(
-            left + self.BAR_WIDTH - metrics.horizontalAdvance(label), top + metrics.ascent(), label
+            QPointF(bar.left() - 4 - metrics.horizontalAdvance(label), baseline), label
         )
 
     def _paint_preview(
