@@ -279,9 +279,9 @@ class DeskController(QObject):
     def set_status(self, status: AgentStatus) -> None:
         self._sink.send(SetStatus(status=status))
 
-    def search(self, query: str) -> str:
+    def search(self, query: str, request_id: str | None = None) -> str:
         """Ask the server's knowledge search; the answer comes as ``search_results``."""
-        request_id = new_id()
+        request_id = request_id or new_id()
         self._sink.send(SearchKnowledge(request_id=request_id, query=query[:500]))
         return request_id
 

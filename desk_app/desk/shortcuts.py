@@ -21,29 +21,80 @@ class Shortcut:
 def shortcuts() -> list[Shortcut]:
     """The bindings, translated into the interface language."""
 
-    def t(text: str) -> str:
-        return QCoreApplication.translate("Shortcuts", text)
-
     return [
-        Shortcut("accept", "Ctrl+Return", t("Accept the selected (or longest-waiting) chat")),
-        Shortcut("accept_selected", "Return", t("In the queue: accept the selected chat")),
-        Shortcut("send", "Return", t("In the composer: send")),
-        Shortcut("newline", "Shift+Return", t("In the composer: new line")),
-        Shortcut("canned", "/", t("In the composer: canned responses")),
-        Shortcut("note", "Ctrl+I", t("Internal note on / off")),
-        Shortcut("transfer", "Ctrl+T", t("Transfer to an agent or team")),
-        Shortcut("return_to_bot", "Ctrl+B", t("Return the conversation to the bot")),
-        Shortcut("close", "Ctrl+W", t("Close the conversation")),
-        Shortcut("submit_knowledge", "Ctrl+K", t("Submit the selected messages as knowledge")),
-        Shortcut("search_knowledge", "Ctrl+F", t("Search the knowledge base")),
-        Shortcut("queue", "Ctrl+1", t("Show the waiting queue")),
-        Shortcut("mine", "Ctrl+2", t("Show my conversations")),
-        Shortcut("next", "Ctrl+PgDown", t("Next conversation")),
-        Shortcut("previous", "Ctrl+PgUp", t("Previous conversation")),
-        Shortcut("filter", "Ctrl+L", t("Filter the queue")),
-        Shortcut("away", "Ctrl+Shift+A", t("Switch between online and away")),
-        Shortcut("settings", "Ctrl+,", t("Settings")),
-        Shortcut("help", "F1", t("This list of shortcuts")),
+        Shortcut(
+            "accept",
+            "Ctrl+Return",
+            QCoreApplication.translate(
+                "Shortcuts", "Accept the selected (or longest-waiting) chat"
+            ),
+        ),
+        Shortcut(
+            "accept_selected",
+            "Return",
+            QCoreApplication.translate("Shortcuts", "In the queue: accept the selected chat"),
+        ),
+        Shortcut(
+            "send", "Return", QCoreApplication.translate("Shortcuts", "In the composer: send")
+        ),
+        Shortcut(
+            "newline",
+            "Shift+Return",
+            QCoreApplication.translate("Shortcuts", "In the composer: new line"),
+        ),
+        Shortcut(
+            "canned",
+            "/",
+            QCoreApplication.translate("Shortcuts", "In the composer: canned responses"),
+        ),
+        Shortcut(
+            "note", "Ctrl+I", QCoreApplication.translate("Shortcuts", "Internal note on / off")
+        ),
+        Shortcut(
+            "transfer",
+            "Ctrl+T",
+            QCoreApplication.translate("Shortcuts", "Transfer to an agent or team"),
+        ),
+        Shortcut(
+            "return_to_bot",
+            "Ctrl+B",
+            QCoreApplication.translate("Shortcuts", "Return the conversation to the bot"),
+        ),
+        Shortcut(
+            "close", "Ctrl+W", QCoreApplication.translate("Shortcuts", "Close the conversation")
+        ),
+        Shortcut(
+            "submit_knowledge",
+            "Ctrl+K",
+            QCoreApplication.translate("Shortcuts", "Submit the selected messages as knowledge"),
+        ),
+        Shortcut(
+            "search_knowledge",
+            "Ctrl+F",
+            QCoreApplication.translate("Shortcuts", "Search the knowledge base"),
+        ),
+        Shortcut(
+            "queue", "Ctrl+1", QCoreApplication.translate("Shortcuts", "Show the waiting queue")
+        ),
+        Shortcut(
+            "mine", "Ctrl+2", QCoreApplication.translate("Shortcuts", "Show my conversations")
+        ),
+        Shortcut(
+            "next", "Ctrl+PgDown", QCoreApplication.translate("Shortcuts", "Next conversation")
+        ),
+        Shortcut(
+            "previous",
+            "Ctrl+PgUp",
+            QCoreApplication.translate("Shortcuts", "Previous conversation"),
+        ),
+        Shortcut("filter", "Ctrl+L", QCoreApplication.translate("Shortcuts", "Filter the queue")),
+        Shortcut(
+            "away",
+            "Ctrl+Shift+A",
+            QCoreApplication.translate("Shortcuts", "Switch between online and away"),
+        ),
+        Shortcut("settings", "Ctrl+,", QCoreApplication.translate("Shortcuts", "Settings")),
+        Shortcut("help", "F1", QCoreApplication.translate("Shortcuts", "This list of shortcuts")),
     ]
 
 

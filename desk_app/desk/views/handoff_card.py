@@ -93,7 +93,9 @@ class HandoffCard(QFrame):
         self._clear()
         contact = detail.contact
         self.title.setText(
-            f"{one_line(contact.name, 40) or self.tr('Customer')} · {channel_label(detail.channel)}"
+            (one_line(contact.name, 40) or self.tr("Customer"))
+            + " · "
+            + channel_label(detail.channel)
         )
         handoff = detail.handoff
         self.reason.setText(reason_label(handoff.reason) if handoff else self.tr("No handoff"))
@@ -104,8 +106,9 @@ class HandoffCard(QFrame):
                 text = "   ".join(f"{g.title or g.intent} {g.score:.0%}" for g in guesses)
                 self._row(row, self.tr("Intent guesses"), text)
                 row += 1
+            slot = self.tr("Slot")
             for key, value in handoff.slots.items():
-                self._row(row, f"{self.tr('Slot')} · {key}", value)
+                self._row(row, f"{slot} · {key}", value)
                 row += 1
             if handoff.note:
                 self._row(row, self.tr("Customer said"), handoff.note)

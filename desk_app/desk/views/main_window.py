@@ -116,7 +116,10 @@ class MainWindow(QMainWindow):
         self.knowledge: Any
         if panel_class is not None:
             self.knowledge = panel_class(self)
-            self.knowledge.search_requested.connect(self._search)
+            if hasattr(self.knowledge, "search_started"):  # the panel picks request ids
+                self.knowledge.search_started.connect(self._search_with_id)
+            else:
+                self.knowledge.search_requested.connect(self._search)
             self.knowledge.insert_requested.connect(self._insert_text)
             controller.search_results.connect(self._on_search_results)
         else:
@@ -347,6 +350,8 @@ class MainWindow(QMainWindow):
         if view is not None:
             self.stack.removeWidget(view)
             view.deleteLater()
+        if hasattr(self.knowledge, "forget_conversation"):
+            self.knowledge.forget_conversation(cid)
         texts = {
             "closed": self.tr("Conversation closed."),
             "transferred": self.tr("Conversation transferred."),
@@ -364,6 +369,8 @@ class MainWindow(QMainWindow):
             else:
                 self.stack.setCurrentWidget(self.empty)
                 self.controller.set_current(None)
+                if hasattr(self.knowledge, "set_current_conversation"):
+                    self.knowledge.set_current_conversation(None)
                 self._update_actions()
         self._update_counts()
 
@@ -377,7 +384,9 @@ class MainWindow(QMainWindow):
         self.note_action.blockSignals(True)
         self.note_action.setChecked(view.note_mode)
         self.note_action.blockSignals(False)
-        if hasattr(self.knowledge, "show_suggestions"):
+        if hasattr(self.knowledge, "set_current_conversation"):
+            self.knowledge.set_current_conversation(cid)
+        elif hasattr(self.knowledge, "show_suggestions"):
             self.knowledge.show_suggestions(cid, self.controller.suggestions.get(cid, []))
         self._update_actions()
         view.focus_composer()
@@ -464,14 +473,20 @@ class MainWindow(QMainWindow):
     def _search(self, query: str) -> None:
         self._search_ids.add(self.controller.search(query))
 
+    def _search_with_id(self, request_id: str, query: str) -> None:
+        self._search_ids.add(self.controller.search(query, request_id))
+
     def _on_search_results(self, request_id: str, hits: list[ArticleHit]) -> None:
         if request_id in self._search_ids:
             self._search_ids.discard(request_id)
             self.knowledge.show_results(request_id, hits)
 
     def _on_suggestions(self, cid: str, hits: list[ArticleHit]) -> None:
-        if cid == self.controller.current and hasattr(self.knowledge, "show_suggestions"):
-            self.knowledge.show_suggestions(cid, hits)
+        """Every conversation's suggestions go to the panel, which shows the current one's."""
+        panel_filters = hasattr(self.knowledge, "set_current_conversation")
+        show = getattr(self.knowledge, "show_suggestions", None)
+        if show is not None and (panel_filters or cid == self.controller.current):
+            show(cid, hits)
 
     def _insert_text(self, text: str) -> None:
         view = self.current_view()

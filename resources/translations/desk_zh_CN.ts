@@ -1,0 +1,999 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ArticleDialog</name>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="236" />
+        <source>Knowledge article</source>
+        <translation>知识文章</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="246" />
+        <source>Match: %1%</source>
+        <translation>匹配度：%1%</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="248" />
+        <source>Tags: %1</source>
+        <translation>标签：%1</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="257" />
+        <source>Insert into reply</source>
+        <translation>插入回复</translation>
+    </message>
+</context>
+<context>
+    <name>Attention</name>
+    <message>
+        <location filename="../../desk_app/desk/attention.py" line="48" />
+        <source>Show the desk</source>
+        <translation>显示工作台</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/attention.py" line="49" />
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/attention.py" line="53" />
+        <location filename="../../desk_app/desk/attention.py" line="59" />
+        <source>Agent Desk</source>
+        <translation>智能客服工作台</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/attention.py" line="59" />
+        <source>Agent Desk — %n unread</source>
+        <translation>
+            <numerusform>智能客服工作台 — %n 条未读</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/attention.py" line="72" />
+        <source>and %n more</source>
+        <translation>
+            <numerusform>另有 %n 条</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <location filename="../../desk_app/desk/views/composer.py" line="32" />
+        <source>Reply to the customer — Enter sends, Shift+Enter new line, / canned responses</source>
+        <translation>回复客户 — Enter 发送，Shift+Enter 换行，/ 快捷回复</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionIndicator</name>
+    <message>
+        <location filename="../../desk_app/desk/views/status_widgets.py" line="34" />
+        <source>Connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/status_widgets.py" line="35" />
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/status_widgets.py" line="36" />
+        <source>Offline — reconnecting</source>
+        <translation>离线 — 正在重连</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/status_widgets.py" line="37" />
+        <source>Signed out</source>
+        <translation>未登录</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationView</name>
+    <message>
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="88" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="125" />
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="119" />
+        <source>Internal note — only agents see this. Enter saves it.</source>
+        <translation>内部备注 — 仅客服可见，按 Enter 保存。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="122" />
+        <source>Reply to the customer — Enter sends, Shift+Enter new line, / canned responses</source>
+        <translation>回复客户 — Enter 发送，Shift+Enter 换行，/ 快捷回复</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="125" />
+        <source>Add note</source>
+        <translation>添加备注</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="138" />
+        <source>The customer is typing…</source>
+        <translation>客户正在输入…</translation>
+    </message>
+</context>
+<context>
+    <name>DeskApp</name>
+    <message>
+        <location filename="../../desk_app/desk/app.py" line="125" />
+        <source>The server address is not valid: %1</source>
+        <translation>服务器地址无效：%1</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/app.py" line="146" />
+        <source>Cannot reach the server at %1. Check the address and that it runs.</source>
+        <translation>无法连接服务器 %1，请检查地址以及服务器是否在运行。</translation>
+    </message>
+</context>
+<context>
+    <name>HandoffCard</name>
+    <message>
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="56" />
+        <source>Show or hide the handoff details</source>
+        <translation>显示或隐藏转人工详情</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="96" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="101" />
+        <source>No handoff</source>
+        <translation>未转人工</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="107" />
+        <source>Intent guesses</source>
+        <translation>意图猜测</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="109" />
+        <source>Slot</source>
+        <translation>槽位</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="114" />
+        <source>Customer said</source>
+        <translation>客户原话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="119" />
+        <source>Started</source>
+        <translation>开始时间</translation>
+    </message>
+</context>
+<context>
+    <name>KnowledgePanel</name>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="301" />
+        <source>Search articles…</source>
+        <translation>搜索知识文章…</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="314" />
+        <source>Knowledge articles</source>
+        <translation>知识文章</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="316" />
+        <source>Insert</source>
+        <translation>插入</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="317" />
+        <source>Insert the answer into the reply (Ctrl+I)</source>
+        <translation>将答案插入回复框（Ctrl+I）</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="318" />
+        <source>Open</source>
+        <translation>查看</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="319" />
+        <source>Read the full article</source>
+        <translation>查看完整文章</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="381" />
+        <source>%n article(s) for “%1”</source>
+        <translation>
+            <numerusform>“%1”的相关文章 %n 篇</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="383" />
+        <source>No articles match “%1”</source>
+        <translation>没有与“%1”匹配的文章</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="462" />
+        <source>Searching for “%1”…</source>
+        <translation>正在搜索“%1”…</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="470" />
+        <source>Open a conversation to see suggested articles.</source>
+        <translation>打开一个会话即可看到推荐的知识文章。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="472" />
+        <source>Suggested for what the customer asks</source>
+        <translation>根据客户的问题推荐</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="474" />
+        <source>No suggestions yet</source>
+        <translation>暂无推荐</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="18" />
+        <source>Asked for a person</source>
+        <translation>客户要求转人工</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="19" />
+        <source>Bot unsure</source>
+        <translation>机器人不确定</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="20" />
+        <source>Bot failed repeatedly</source>
+        <translation>机器人多次未解决</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="23" />
+        <source>Upset customer</source>
+        <translation>客户情绪不满</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="24" />
+        <source>Flow handoff</source>
+        <translation>流程转人工</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="25" />
+        <source>No answer found</source>
+        <translation>未找到答案</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="26" />
+        <source>Transferred</source>
+        <translation>转接</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="27" />
+        <source>Agent left</source>
+        <translation>客服离线</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="39" />
+        <source>Web</source>
+        <translation>网页</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="40" />
+        <source>Terminal</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="41" />
+        <source>API</source>
+        <translation>API</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="51" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="52" />
+        <source>Bot</source>
+        <translation>机器人</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="53" />
+        <source>Agent</source>
+        <translation>客服</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="54" />
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="55" />
+        <source>Internal note</source>
+        <translation>内部备注</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="62" />
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="63" />
+        <source>Away</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="64" />
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="75" />
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="76" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="77" />
+        <source>E-mail</source>
+        <translation>邮箱</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="78" />
+        <location filename="../../desk_app/desk/labels.py" line="79" />
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="80" />
+        <source>VIP level</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="81" />
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="82" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="127" />
+        <source>Someone else took this conversation first.</source>
+        <translation>该会话已被其他客服接入。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="130" />
+        <source>You are not allowed to do that with this conversation.</source>
+        <translation>您无权对该会话执行此操作。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="133" />
+        <source>That conversation no longer exists.</source>
+        <translation>该会话已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="134" />
+        <source>That conversation is already closed.</source>
+        <translation>该会话已经结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="137" />
+        <source>Too many actions at once; slow down a little.</source>
+        <translation>操作过于频繁，请稍慢一些。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="140" />
+        <source>Wrong username or password.</source>
+        <translation>用户名或密码错误。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="141" />
+        <source>Your sign-in has expired; sign in again.</source>
+        <translation>登录已过期，请重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="144" />
+        <location filename="../../desk_app/desk/labels.py" line="145" />
+        <source>Please sign in again.</source>
+        <translation>请重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/labels.py" line="147" />
+        <source>The server refused: %1</source>
+        <translation>服务器拒绝了请求：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="40" />
+        <source>Agent Desk — sign in</source>
+        <translation>智能客服工作台 — 登录</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="43" />
+        <source>Agent Desk</source>
+        <translation>智能客服工作台</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="47" />
+        <source>Sign in to handle conversations the bot hands over.</source>
+        <translation>登录后即可处理机器人转来的会话。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="60" />
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="61" />
+        <source>Username</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="62" />
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="64" />
+        <source>Remember me on this computer</source>
+        <translation>在这台电脑上记住我</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="69" />
+        <source>No system keyring is available, so the desk cannot remember you.</source>
+        <translation>系统没有可用的密钥环，无法记住登录状态。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="81" />
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="92" />
+        <source>Enter the server address, your username and your password.</source>
+        <translation>请输入服务器地址、用户名和密码。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/login.py" line="96" />
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="85" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="532" />
+        <source>Agent Desk</source>
+        <translation>智能客服工作台</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="108" />
+        <source>Accept a waiting chat, or pick one of yours on the left.</source>
+        <translation>接入一个等待中的会话，或在左侧选择您的会话。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="128" />
+        <source>The knowledge panel is not installed.</source>
+        <translation>知识面板未安装。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="207" />
+        <source>Accept next chat</source>
+        <translation>接入下一个会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="210" />
+        <source>Internal note</source>
+        <translation>内部备注</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="214" />
+        <source>Transfer…</source>
+        <translation>转接…</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="217" />
+        <source>Return to bot</source>
+        <translation>交还机器人</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="220" />
+        <source>Close</source>
+        <translation>结束会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="224" />
+        <source>Submit as knowledge…</source>
+        <translation>提交为知识…</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="229" />
+        <source>Search knowledge</source>
+        <translation>搜索知识库</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="231" />
+        <source>Waiting queue</source>
+        <translation>排队队列</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="232" />
+        <source>My conversations</source>
+        <translation>我的会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="233" />
+        <source>Next conversation</source>
+        <translation>下一个会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="235" />
+        <source>Previous conversation</source>
+        <translation>上一个会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="237" />
+        <source>Filter the queue</source>
+        <translation>筛选排队队列</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="238" />
+        <source>Online / away</source>
+        <translation>在线 / 离开</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="239" />
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="240" />
+        <source>Keyboard shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="241" />
+        <source>Dark theme</source>
+        <translation>深色主题</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="245" />
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="248" />
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="260" />
+        <source>&amp;Desk</source>
+        <translation>工作台(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="266" />
+        <source>&amp;Conversation</source>
+        <translation>会话(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="274" />
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="279" />
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="318" />
+        <source>Nobody is waiting.</source>
+        <translation>当前没有客户在等待。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="340" />
+        <source>New chat assigned to you</source>
+        <translation>有新会话分配给您</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="342" />
+        <source>Chat transferred to you</source>
+        <translation>有会话转接给您</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="344" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="514" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="520" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="356" />
+        <source>Conversation closed.</source>
+        <translation>会话已结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="357" />
+        <source>Conversation transferred.</source>
+        <translation>会话已转接。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="358" />
+        <source>Conversation returned to the bot.</source>
+        <translation>会话已交还机器人。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="359" />
+        <source>Conversation went back to the queue.</source>
+        <translation>会话已回到排队队列。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="360" />
+        <source>The customer ended the conversation.</source>
+        <translation>客户已结束会话。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="364" />
+        <source>Conversation ended</source>
+        <translation>会话已结束</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="447" />
+        <source>Close conversation</source>
+        <translation>结束会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="448" />
+        <source>Close this conversation? The customer will be asked to rate it.</source>
+        <translation>确定结束这个会话吗？客户将收到满意度评价邀请。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="469" />
+        <source>Submitting the article for review…</source>
+        <translation>正在提交文章审核…</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="498" />
+        <source>Thank you: the article was submitted and waits for review.</source>
+        <translation>谢谢！文章已提交，等待审核。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="514" />
+        <source>A customer is waiting</source>
+        <translation>有客户在等待</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="526" />
+        <source>Waiting (%1)</source>
+        <translation>等待中 (%1)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="527" />
+        <source>Mine (%1)</source>
+        <translation>我的 (%1)</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/views/main_window.py" line="529" />
+        <source>%n unread</source>
+        <translation>
+            <numerusform>%n 条未读</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="540" />
+        <source>Chats %1/%2</source>
+        <translation>会话 %1/%2</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="554" />
+        <source>Connection lost. Reconnecting; what you type will be sent when back.</source>
+        <translation>连接已断开，正在重连；您输入的消息会在恢复后发送。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/views/main_window.py" line="560" />
+        <source>%n message(s) waiting to be sent</source>
+        <translation>
+            <numerusform>%n 条消息待发送</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="565" />
+        <source>The server is restarting; reconnecting shortly.</source>
+        <translation>服务器正在重启，稍后自动重连。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="614" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/views/main_window.py" line="615" />
+        <source>The new language applies after you restart the desk.</source>
+        <translation>新语言将在您重启工作台后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>MessageDelegate</name>
+    <message>
+        <location filename="../../desk_app/desk/views/transcript_view.py" line="64" />
+        <source>sending…</source>
+        <translation>发送中…</translation>
+    </message>
+</context>
+<context>
+    <name>MineDelegate</name>
+    <message>
+        <location filename="../../desk_app/desk/views/mine_view.py" line="42" />
+        <source>typing…</source>
+        <translation>正在输入…</translation>
+    </message>
+</context>
+<context>
+    <name>MineModel</name>
+    <message>
+        <location filename="../../desk_app/desk/models/mine_model.py" line="55" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <location filename="../../desk_app/desk/models/queue_model.py" line="133" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/models/queue_model.py" line="134" />
+        <source>Waiting</source>
+        <translation>等待时长</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/models/queue_model.py" line="135" />
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/models/queue_model.py" line="136" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/models/queue_model.py" line="137" />
+        <source>Intent guess</source>
+        <translation>意图猜测</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/models/queue_model.py" line="138" />
+        <source>Handoff reason</source>
+        <translation>转人工原因</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/models/queue_model.py" line="139" />
+        <source>Last message</source>
+        <translation>最后消息</translation>
+    </message>
+</context>
+<context>
+    <name>QueueView</name>
+    <message>
+        <location filename="../../desk_app/desk/views/queue_view.py" line="78" />
+        <source>Filter by customer, intent, reason, message…</source>
+        <translation>按客户、意图、原因、消息筛选…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="31" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="36" />
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="40" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="41" />
+        <source>A new language applies after restarting the desk.</source>
+        <translation>新语言在重启工作台后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="47" />
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="48" />
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="50" />
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="51" />
+        <source>Play a sound for new chats</source>
+        <translation>新会话时播放提示音</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="53" />
+        <source>Show desktop notifications</source>
+        <translation>显示桌面通知</translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="28" />
+        <source>Accept the selected (or longest-waiting) chat</source>
+        <translation>接入选中的（或等待最久的）会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="35" />
+        <source>In the queue: accept the selected chat</source>
+        <translation>排队列表中：接入选中的会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="38" />
+        <source>In the composer: send</source>
+        <translation>输入框中：发送</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="43" />
+        <source>In the composer: new line</source>
+        <translation>输入框中：换行</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="48" />
+        <source>In the composer: canned responses</source>
+        <translation>输入框中：快捷回复</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="51" />
+        <source>Internal note on / off</source>
+        <translation>开启 / 关闭内部备注</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="56" />
+        <source>Transfer to an agent or team</source>
+        <translation>转接给客服或团队</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="61" />
+        <source>Return the conversation to the bot</source>
+        <translation>将会话交还机器人</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="64" />
+        <source>Close the conversation</source>
+        <translation>结束会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="69" />
+        <source>Submit the selected messages as knowledge</source>
+        <translation>将选中的消息提交为知识</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="74" />
+        <source>Search the knowledge base</source>
+        <translation>搜索知识库</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="77" />
+        <source>Show the waiting queue</source>
+        <translation>显示排队队列</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="80" />
+        <source>Show my conversations</source>
+        <translation>显示我的会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="83" />
+        <source>Next conversation</source>
+        <translation>下一个会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="88" />
+        <source>Previous conversation</source>
+        <translation>上一个会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="90" />
+        <source>Filter the queue</source>
+        <translation>筛选排队队列</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="94" />
+        <source>Switch between online and away</source>
+        <translation>在线 / 离开 切换</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="96" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/shortcuts.py" line="97" />
+        <source>This list of shortcuts</source>
+        <translation>本快捷键列表</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/shortcuts_dialog.py" line="16" />
+        <source>Keyboard shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+</context>
+<context>
+    <name>TransferDialog</name>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="37" />
+        <source>Transfer conversation</source>
+        <translation>转接会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="40" />
+        <source>To a team's queue</source>
+        <translation>转到团队队列</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="41" />
+        <source>To an agent</source>
+        <translation>转给客服</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="54" />
+        <source>What the next person should know (optional)</source>
+        <translation>需要告知接手人的信息（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="58" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="66" />
+        <source>Transfer</source>
+        <translation>转接</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="91" />
+        <source>Choose a team or an agent.</source>
+        <translation>请选择一个团队或一位客服。</translation>
+    </message>
+</context>
+<context>
+    <name>dialog</name>
+    <message>
+        <location filename="../../desk_app/desk/app.py" line="229" />
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+</context>
+</TS>
