@@ -44,18 +44,20 @@ Not personal data, never masked (the shop writes these all day):
 
 Masks (:func:`redact`). Two styles, because the two uses differ:
 
-- ``keep_hint=True`` (the default) keeps what helps a person recognise the value and identifies
+- ``keep_hint=True`` keeps what helps a person recognise the value and identifies
   no one: a number keeps its network / area / country prefix (at most the first 3 digits of an
   ID or card number) and its last 4 digits, with separators in place, as every Chinese app shows
   them: ``138****5678``, ``110***********1234``, ``622* **** **** 7890``, ``010-****5678``;
   e-mail keeps the first letter and the domain (``z***@qq.com``); an address keeps the road or
   estate name (``中关村大街***``). For screens where an agent needs to say "the number ending
   in 5678".
-- ``keep_hint=False`` replaces the whole value with a label: ``[手机号]``, ``[身份证号]``,
-  ``[银行卡号]``, ``[电话]``, ``[邮箱]``, ``[地址]``. For anything that outlives the
+- ``keep_hint=False`` (the default) replaces the whole value with a label: ``[手机号]``,
+  ``[身份证号]``, ``[银行卡号]``, ``[电话]``, ``[邮箱]``, ``[地址]``. For anything that outlives the
   conversation: logs and exported knowledge. A label keeps no digit at all (last 4 digits plus a
   birth date or a city narrow a person down), reads naturally in a Chinese answer (the bot may
   quote it) and makes no two values look alike. ``labels=LABELS_EN`` gives English labels.
+  The default because it is the safe one: a caller that writes ``redact(text)`` for a log, an
+  export or an article leaks nothing; a screen that wants the hint asks for it.
 
 Both styles are idempotent (masking masked text changes nothing) and keep the text around a
 value untouched. Full-width digits and letters (``１３８…``) are recognised too.
@@ -522,7 +524,7 @@ def _hint(kind: Kind, text: str) -> str:
 
 def redact_with_findings(
     text: str,
-    keep_hint: bool = True,
+    keep_hint: bool = False,
     *,
     allow: Collection[str] = (),
     labels: Mapping[Kind, str] = LABELS_ZH,
@@ -545,15 +547,15 @@ def redact_with_findings(
 
 def redact(
     text: str,
-    keep_hint: bool = True,
+    keep_hint: bool = False,
     *,
     allow: Collection[str] = (),
     labels: Mapping[Kind, str] = LABELS_ZH,
 ) -> str:
     """``text`` with every piece of personal data masked (the styles: see the module docstring).
 
-    Use ``keep_hint=False`` for anything that outlives the conversation (logs, knowledge,
-    exports); the default keeps the last 4 digits for screens an agent reads.
+    Labels (``[手机号]``) by default, for anything that outlives the conversation (logs,
+    knowledge, exports); ``keep_hint=True`` keeps the last 4 digits for screens an agent reads.
     """
     return redact_with_findings(text, keep_hint, allow=allow, labels=labels)[0]
 
