@@ -196,6 +196,11 @@ def issue_token(session: Session, agent_id: str, ttl_seconds: float) -> tuple[st
 
 def agent_for_token(session: Session, token: str, now: datetime) -> Agent:
     """The agent a login token belongs to. Raises AuthError token_invalid / token_expired."""
+    return login_for_token(session, token, now)[0]
+
+
+def login_for_token(session: Session, token: str, now: datetime) -> tuple[Agent, datetime]:
+    """The agent and the token's expiry. Raises AuthError token_invalid / token_expired."""
     row = session.get(AuthToken, hash_token(token))
     if row is None or row.revoked_at is not None:
         raise AuthError("unknown or revoked token", code=ErrorCode.TOKEN_INVALID)
@@ -204,7 +209,7 @@ def agent_for_token(session: Session, token: str, now: datetime) -> Agent:
     agent = agent_by_id(session, row.agent_id)
     if agent is None or agent.disabled:
         raise AuthError("account disabled", code=ErrorCode.TOKEN_INVALID)
-    return agent
+    return agent, row.expires_at
 
 
 def revoke_token(session: Session, token: str) -> None:

@@ -185,9 +185,13 @@ def _message(row: Any, conversation_id: str) -> Message:
         text=row.text,
         created_at=row.created_at,
         author=row.author,
-        client_msg_id=row.client_msg_id,
+        client_msg_id=_public_client_id(row.client_msg_id),
         article_id=row.article_id,
     )
+
+
+def _public_client_id(stored: str | None) -> str | None:
+    return None if stored is None else stored.partition(":")[2]
 
 
 def append_message(
@@ -199,6 +203,7 @@ def append_message(
     now: datetime,
     author: str = "",
     client_msg_id: str | None = None,
+    client_scope: str = "c",
     agent_id: str | None = None,
     article_id: str | None = None,
     only_status: str | None = None,
@@ -210,13 +215,16 @@ def append_message(
     The ``seq`` comes from ``UPDATE conversations SET last_seq = last_seq + 1 ... RETURNING``
     in this transaction: atomic in SQL, so it is safe with several writers on PostgreSQL
     (the row stays locked until COMMIT, so seqs commit in order). A ``client_msg_id`` seen
-    before returns the original (``duplicate=True``) and stores nothing.
+    before returns the original (``duplicate=True``) and stores nothing. Client ids are
+    scoped by ``client_scope`` ("c" for the contact, the agent's id for staff): two clients
+    of one conversation may pick the same id without one message swallowing the other.
 
     ``only_status`` / ``only_assignee`` make the write conditional (the bot's reply only while
     the bot still holds the conversation; an agent's reply only while they hold it).
     ``bot_state`` is saved in the same UPDATE.
     """
-    if client_msg_id is not None:
+    stored_client_id = None if client_msg_id is None else f"{client_scope}:{client_msg_id}"
+    if stored_client_id is not None:
         row = session.execute(
             select(
                 messages.c.seq,
@@ -228,7 +236,7 @@ def append_message(
                 messages.c.article_id,
             ).where(
                 messages.c.conversation_id == conversation_id,
-                messages.c.client_msg_id == client_msg_id,
+                messages.c.client_msg_id == stored_client_id,
             )
         ).first()
         if row is not None:
@@ -265,7 +273,7 @@ def append_message(
             author=author,
             agent_id=agent_id,
             text=text,
-            client_msg_id=client_msg_id,
+            client_msg_id=stored_client_id,
             article_id=article_id,
             created_at=now,
         )
@@ -501,12 +509,19 @@ def assign(
     now: datetime,
     *,
     from_status: Sequence[str] = (QUEUED,),
-) -> ConversationDetail:
-    """Give a conversation to an agent. Ends the previous assignment (a transfer)."""
+    owner: str | None = None,
+) -> tuple[ConversationDetail, str | None]:
+    """Give a conversation to an agent; returns its detail and the previous assignee.
+
+    Ends the previous assignment (a transfer). ``owner``: the acting agent must hold it.
+    """
     conversation = _require(session, conversation_id)
     if conversation.status not in from_status:
         code = ErrorCode.CONVERSATION_CLOSED if conversation.status == CLOSED else None
         raise ConflictError(f"the conversation is {conversation.status}", code=code)
+    _check_owner(conversation, owner)
+    if conversation.assignee_id == agent_id and conversation.status == ASSIGNED:
+        raise ConflictError("the agent holds this conversation already")
     agent = session.get(Agent, agent_id)
     if agent is None:
         raise NotFoundError(f"no agent {agent_id}")
@@ -552,7 +567,7 @@ def assign(
             data={"to_agent": agent_id},
         )
     session.expire(conversation)
-    return conversation_detail(session, conversation_id)
+    return conversation_detail(session, conversation_id), previous
 
 
 def _end_assignment(

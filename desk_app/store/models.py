@@ -193,7 +193,9 @@ class Message(Base):
     author: Mapped[str] = mapped_column(String(200), default="")
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"), default=None)
     text: Mapped[str] = mapped_column(Text)
-    client_msg_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # "<scope>:<client id>" (scope "c" for the contact, the agent id for staff), so ids
+    # chosen by different clients of one conversation never collide
+    client_msg_id: Mapped[str | None] = mapped_column(String(128), default=None)
     article_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

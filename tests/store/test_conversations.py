@@ -137,7 +137,7 @@ async def test_handoff_assign_reply_close_leaves_the_reporting_trail(store: Stor
     assert said is not None
     assert said.seq == 2
     assert said.sender is Sender.BOT
-    detail = await store.write(lambda s: repo.assign(s, cid, agent.id, "auto", utcnow()))
+    detail, _ = await store.write(lambda s: repo.assign(s, cid, agent.id, "auto", utcnow()))
     assert [m.seq for m in detail.transcript] == [1, 2]
     assert detail.handoff == context
     with pytest.raises(ConflictError):  # a second agent cannot take it too
@@ -228,3 +228,24 @@ async def test_tickets_and_queued_items_survive_a_reopen(store: Store, db_url: s
         assert items[0].waiting_since.utcoffset() == timedelta(0)
     finally:
         reopened.close()
+
+
+async def test_contact_and_agent_may_choose_the_same_client_id(store: Store) -> None:
+    cid = start(store)
+    agent = store.write_sync(lambda s: create_agent(s, "li", "pw-123456"))
+    mine = await say(store, cid, "你好", "m1")
+    theirs = await store.write(
+        lambda s: repo.append_message(
+            s,
+            cid,
+            sender=Sender.AGENT,
+            text="您好",
+            now=utcnow(),
+            client_msg_id="m1",
+            client_scope=agent.id,
+            agent_id=agent.id,
+        )
+    )
+    assert (mine.duplicate, theirs.duplicate) == (False, False)
+    stored = await store.read(lambda s: repo.messages_after(s, cid))
+    assert [(m.seq, m.client_msg_id) for m in stored] == [(1, "m1"), (2, "m1")]

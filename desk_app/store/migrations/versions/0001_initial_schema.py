@@ -187,7 +187,7 @@ def upgrade() -> None:
     sa.Column('author', sa.String(length=200), nullable=False),
     sa.Column('agent_id', sa.String(length=32), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('client_msg_id', sa.String(length=64), nullable=True),
+    sa.Column('client_msg_id', sa.String(length=128), nullable=True),
     sa.Column('article_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], ),

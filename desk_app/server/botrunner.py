@@ -1,0 +1,197 @@
+"""The bot seam on the server side: batch contact messages, ask the bot, act on its replies.
+
+Contact messages for conversations the bot holds are queued here. One collector task takes
+everything that queued up while the bot was busy and calls ``bot.respond`` once for the
+batch (matching works best on a batch), in a single worker thread so that the bot's CPU work
+never stalls the event loop for long. At most one turn per conversation goes into a batch:
+the next turn of the same conversation needs the state the previous reply returned.
+
+The bot's memory (``state``) is saved with its reply, and the latest one per conversation is
+kept in memory too, so a second message that arrives before the first reply was stored still
+sees the new state. After a restart it is read back from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from desk_app.bot.seam import Answer, Bot, BotReply, Handoff, Turn
+from desk_app.protocol.messages import HandoffReason
+from desk_app.store.models import utcnow
+
+log = logging.getLogger("desk_app.server.bot")
+
+MAX_BATCH = 256
+STATE_CACHE = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class BotJob:
+    conversation_id: str
+    text: str
+    seq: int
+    locale: str
+
+
+Apply = Callable[[Turn, BotReply], Awaitable[None]]
+LoadStates = Callable[[Sequence[str]], Awaitable[Mapping[str, tuple[str, str, Mapping[str, Any]]]]]
+
+
+class BotRunner:
+    """Owns the bot's worker thread and the collector task."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        apply: Apply,
+        load_states: LoadStates,
+        agents_available: Callable[[], bool],
+    ) -> None:
+        self.bot = bot
+        self._apply = apply
+        self._load_states = load_states
+        self._agents_available = agents_available
+        self._jobs: asyncio.Queue[BotJob] = asyncio.Queue()
+        self._deferred: list[BotJob] = []
+        self._states: OrderedDict[str, Mapping[str, Any]] = OrderedDict()
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bot")
+        self._task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.batches = 0
+        self.turns = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="bot-runner")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, job: BotJob) -> None:
+        self._idle.clear()
+        self._jobs.put_nowait(job)
+
+    async def drain(self, seconds: float) -> bool:
+        """Wait until every submitted turn was answered (shutdown); False after ``seconds``."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def remember(self, conversation_id: str, state: Mapping[str, Any]) -> None:
+        self._states[conversation_id] = state
+        self._states.move_to_end(conversation_id)
+        while len(self._states) > STATE_CACHE:
+            self._states.popitem(last=False)
+
+    def forget(self, conversation_id: str) -> None:
+        """The conversation left the bot (or came back with a fresh state)."""
+        self._states.pop(conversation_id, None)
+
+    @property
+    def pending(self) -> int:
+        return self._jobs.qsize() + len(self._deferred)
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self._next_batch()
+            try:
+                await self._answer(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("bot.batch_failed", extra={"turns": len(batch)})
+
+    async def _next_batch(self) -> list[BotJob]:
+        waiting = self._deferred
+        self._deferred = []
+        if not waiting:
+            if self._jobs.empty():
+                self._idle.set()
+            waiting.append(await self._jobs.get())
+        while len(waiting) < MAX_BATCH * 4:
+            try:
+                waiting.append(self._jobs.get_nowait())
+            except asyncio.QueueEmpty:
+                break
+        batch: list[BotJob] = []
+        seen: set[str] = set()
+        for job in waiting:
+            if job.conversation_id in seen or len(batch) >= MAX_BATCH:
+                self._deferred.append(job)  # keeps arrival order for the next batch
+            else:
+                seen.add(job.conversation_id)
+                batch.append(job)
+        return batch
+
+    async def _answer(self, batch: list[BotJob]) -> None:
+        unknown = [job.conversation_id for job in batch if job.conversation_id not in self._states]
+        stored = await self._load_states(unknown) if unknown else {}
+        now = utcnow()
+        available = self._agents_available()
+        turns: list[Turn] = []
+        for job in batch:
+            state = self._states.get(job.conversation_id)
+            if state is None:
+                found = stored.get(job.conversation_id)
+                if found is None or found[0] != "bot":
+                    continue  # closed or handed over meanwhile: the bot stays out of it
+                state = found[2]
+            turns.append(
+                Turn(
+                    conversation_id=job.conversation_id,
+                    text=job.text,
+                    now=now,
+                    locale=job.locale,
+                    state=state,
+                    agents_available=available,
+                )
+            )
+        if not turns:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            replies = await loop.run_in_executor(self._executor, self.bot.respond, turns)
+            if len(replies) != len(turns):
+                raise ValueError(f"bot returned {len(replies)} replies for {len(turns)} turns")
+        except Exception:
+            log.exception("bot.respond_failed", extra={"turns": len(turns)})
+            replies = [_fallback(turn) for turn in turns]
+        self.batches += 1
+        self.turns += len(turns)
+        for turn, reply in zip(turns, replies, strict=True):
+            if isinstance(reply.decision, Handoff):
+                self.forget(turn.conversation_id)
+            else:
+                self.remember(turn.conversation_id, reply.state)
+        results = await asyncio.gather(
+            *(self._apply(turn, reply) for turn, reply in zip(turns, replies, strict=True)),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                log.error("bot.apply_failed", exc_info=result)
+
+
+def _fallback(turn: Turn) -> BotReply:
+    """A broken bot must not leave the contact unanswered: hand over to a person."""
+    from desk_app.server.texts import say
+
+    if turn.agents_available:
+        return BotReply(
+            Handoff(reason=HandoffReason.NO_ANSWER, text=say("bot_failed", turn.locale)), turn.state
+        )
+    return BotReply(Answer(text=say("no_agent", turn.locale), answered=False), turn.state)
