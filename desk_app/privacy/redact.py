@@ -159,7 +159,8 @@ _LANDLINE = re.compile(
 )
 _ID18 = re.compile(rf"{_BEFORE}\d{{6}} ?\d{{8}} ?\d{{3}}[\dXx]{_AFTER}")
 _ID15 = re.compile(rf"{_BEFORE}\d{{15}}{_AFTER}")
-_CARD = re.compile(rf"{_BEFORE}\d+(?:[ -]\d+)*{_AFTER}")  # then cut into groups: _cards()
+# 13+ digits, single spaces or dashes between them; then cut into groups: _cards()
+_CARD = re.compile(rf"{_BEFORE}\d(?:[ -]?\d){{12,}}{_AFTER}")
 _NANP = re.compile(
     _BEFORE
     + r"(?:(?:\+1|1)[ .-]?)?"
@@ -190,8 +191,11 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
+_NOT_DIGIT = re.compile("[^0-9]")
+
+
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+    return _NOT_DIGIT.sub("", text)
 
 
 def _personal_phone(raw: str) -> bool:
