@@ -1,0 +1,306 @@
+"""Server load benchmark (issue 3): echo baseline and scenarios (a), (b), (c), median of runs.
+
+Run (about 12 minutes with the defaults)::
+
+    /work/venv/bin/python tests/perf/run_load.py            # all scenarios, 3 runs
+    /work/venv/bin/python tests/perf/run_load.py --runs 1 --duration 5 --only echo,a
+
+Every scenario gets its own server process (fresh SQLite database in a temporary
+directory) and its own generator process (:mod:`loadgen.generator`: a hand-written,
+zero-mask WebSocket client, far cheaper per message than the server). Scenarios are
+interleaved within each run so that noise from other work on the machine spreads over all
+of them; the ratios to the echo baseline are taken within a run, then the median.
+
+Scenarios:
+
+=========  ============================================================================
+echo       bare ``websockets`` echo server, closed loop: the ceiling
+a          messages in conversations held by an agent; the reply is the ``ack`` (after
+           commit) and each message is also pushed to the agent; closed loop
+b          messages the bot answers (sample knowledge base); the reply is the bot's
+           answer; closed loop
+c          as (b) at a fixed offered 500 msg/s over the 1,000 connections (open loop)
+echo-open the echo server at the same offered rate, for comparison with (c)
+=========  ============================================================================
+
+Each runs on the standard asyncio loop and, with ``--loops asyncio,uvloop`` (default), on
+uvloop too (the generator always uses uvloop). Server CPU and memory come from
+``/proc/<pid>``: CPU per message over the measuring window, RSS at its end, peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PYTHON = sys.executable
+SAMPLE_KB = ROOT / "resources" / "knowledge" / "sample_kb.yaml"
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Scenario:
+    name: str
+    server: str  # "echo" or "desk"
+    gen: str  # generator scenario: echo | agent | bot
+    mode: str  # closed | open
+    bot: str = "keyword"
+
+
+SCENARIOS = {
+    "echo": Scenario("echo", "echo", "echo", "closed"),
+    "a": Scenario("a", "desk", "agent", "closed"),
+    "b": Scenario("b", "desk", "bot", "closed", bot="kb"),
+    "c": Scenario("c", "desk", "bot", "open", bot="kb"),
+    "echo-open": Scenario("echo-open", "echo", "echo", "open"),
+}
+
+
+@dataclass
+class Result:
+    scenario: str
+    loop: str
+    run: int
+    gen: dict[str, Any] = field(default_factory=dict)
+    server_cpu_s: float = 0.0
+    rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+    bot: str = ""
+    error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return float(self.gen.get("rate") or 0.0)
+
+    @property
+    def cpu_us_per_msg(self) -> float | None:
+        replies = self.gen.get("replies") or 0
+        return self.server_cpu_s / replies * 1e6 if replies else None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, peak RSS) in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return rss / 1024, hwm / 1024
+
+
+def bot_texts(path: Path) -> list[str]:
+    """Questions from the sample knowledge base that do not ask for a person."""
+    import yaml
+
+    from desk_app.bot.seam import HUMAN_REQUEST
+
+    data = yaml.safe_load(SAMPLE_KB.read_text(encoding="utf-8"))
+    texts = [
+        q
+        for article in data.get("articles", [])
+        for q in article.get("questions", [])
+        if isinstance(q, str) and not HUMAN_REQUEST.search(q)
+    ]
+    path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    return texts
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = os.pathsep.join([str(HERE), str(ROOT), e.get("PYTHONPATH", "")])
+    return e
+
+
+def start_server(
+    sc: Scenario, loop: str, workdir: Path, tag: str
+) -> tuple[subprocess.Popen[bytes], int, str, Path]:
+    out = workdir / f"server-{tag}.out"
+    err = workdir / f"server-{tag}.err"
+    if sc.server == "echo":
+        cmd = [PYTHON, "-m", "loadgen.echo_server", "--port", "0"]
+    else:
+        db = workdir / f"desk-{tag}.sqlite3"
+        cmd = [PYTHON, "-m", "loadgen.serve", "--db", f"sqlite:///{db}", "--bot", sc.bot]
+    if loop == "uvloop":
+        cmd.append("--uvloop")
+    proc = subprocess.Popen(cmd, cwd=HERE, env=env(), stdout=out.open("wb"), stderr=err.open("wb"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = out.read_text(errors="replace").split("\n", 1)[0]
+        if line.startswith("READY"):
+            parts = line.split(" ", 3)
+            return proc, int(parts[1]), parts[3] if len(parts) > 3 else "", err
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server did not start: {err.read_text(errors='replace')[-2000:]}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_one(
+    sc: Scenario, loop: str, run: int, args: argparse.Namespace, workdir: Path, texts: Path
+) -> Result:
+    tag = f"{sc.name}-{loop}-{run}"
+    result = Result(sc.name, loop, run)
+    server, port, result.bot, server_err = start_server(sc, loop, workdir, tag)
+    gen_err = workdir / f"gen-{tag}.err"
+    cmd = [
+        PYTHON, "-m", "loadgen.generator",
+        "--port", str(port),
+        "--scenario", sc.gen,
+        "--mode", sc.mode,
+        "--connections", str(args.connections),
+        "--warmup", str(args.warmup),
+        "--duration", str(args.duration),
+        "--rate", str(args.rate),
+        "--texts", str(texts),
+    ]  # fmt: skip
+    try:
+        gen = subprocess.Popen(
+            cmd, cwd=HERE, env=env(), stdout=subprocess.PIPE, stderr=gen_err.open("wb"), text=True
+        )
+        assert gen.stdout is not None
+        cpu0 = 0.0
+        for line in gen.stdout:
+            if line.startswith("MEASURE_START"):
+                cpu0 = cpu_seconds(server.pid)
+            elif line.startswith("MEASURE_END"):
+                result.server_cpu_s = cpu_seconds(server.pid) - cpu0
+                result.rss_mb, result.peak_rss_mb = memory_mb(server.pid)
+            elif line.startswith("RESULT "):
+                result.gen = json.loads(line[7:])
+        gen.wait(60)
+        if not result.gen:
+            result.error = gen_err.read_text(errors="replace")[-1500:]
+    finally:
+        stop(server)
+    if result.error:
+        result.error += "\nserver: " + server_err.read_text(errors="replace")[-1500:]
+    return result
+
+
+def med(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def fmt(value: float | None, digits: int = 0, suffix: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}{suffix}"
+
+
+def table(results: list[Result], runs: int) -> str:
+    rows = [
+        "| scenario | loop | msg/s | vs echo | p50 ms | p99 ms | server CPU µs/msg "
+        "| gen CPU % of server | RSS MiB (peak) | errors | bot |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    keys = list(dict.fromkeys((r.scenario, r.loop) for r in results))
+    for name, loop in keys:
+        mine = [r for r in results if r.scenario == name and r.loop == loop and r.gen]
+        if not mine:
+            rows.append(f"| {name} | {loop} | failed | | | | | | | | |")
+            continue
+        ratios = []
+        for r in mine:
+            base_name = "echo-open" if SCENARIOS[name].mode == "open" else "echo"
+            base = [
+                b for b in results
+                if b.scenario == base_name and b.loop == loop and b.run == r.run and b.gen
+            ]  # fmt: skip
+            if base and base[0].rate and name != base_name:
+                ratios.append(r.rate / base[0].rate)
+        gen_share = [
+            r.gen["generator_cpu_s"] / r.server_cpu_s if r.server_cpu_s else None for r in mine
+        ]
+        ratio = med(ratios)  # type: ignore[arg-type]
+        rows.append(
+            f"| {name} | {loop} | {fmt(med([r.rate for r in mine]))} "
+            f"| {fmt(ratio * 100 if ratio else None, 0, ' %')} "
+            f"| {fmt(med([r.gen.get('p50_ms') for r in mine]), 1)} "
+            f"| {fmt(med([r.gen.get('p99_ms') for r in mine]), 1)} "
+            f"| {fmt(med([r.cpu_us_per_msg for r in mine]))} "
+            f"| {fmt(med([g * 100 if g else None for g in gen_share]), 0, ' %')} "
+            f"| {fmt(med([r.rss_mb for r in mine]))} ({fmt(med([r.peak_rss_mb for r in mine]))}) "
+            f"| {sum(r.gen.get('errors', 0) + (r.gen.get('unanswered') or 0) for r in mine)} "
+            f"| {mine[0].bot} |"
+        )
+    note = f"median of {runs} run(s); vs echo = median of per-run ratios to the echo server"
+    return "\n".join(rows) + f"\n\n{note}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", default="echo,a,b,c,echo-open")
+    parser.add_argument("--loops", default="asyncio,uvloop")
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=500.0, help="offered msg/s for c, echo-open")
+    parser.add_argument("--json", help="also write every run's raw result here")
+    args = parser.parse_args()
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    loops = [x.strip() for x in args.loops.split(",") if x.strip()]
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="desk-load-") as tmp:
+        workdir = Path(tmp)
+        texts = workdir / "texts.json"
+        print(f"{len(bot_texts(texts))} bot texts from {SAMPLE_KB.name}", file=sys.stderr)
+        for run in range(1, args.runs + 1):
+            for loop in loops:
+                for name in names:
+                    r = run_one(SCENARIOS[name], loop, run, args, workdir, texts)
+                    results.append(r)
+                    g = r.gen
+                    print(
+                        f"run {run} {loop:7} {name:9} "
+                        + (
+                            f"{g['rate']:>8,.0f} msg/s  p50 {g['p50_ms']} ms  p99 {g['p99_ms']} ms"
+                            f"  server cpu {r.server_cpu_s:.1f}s  gen cpu {g['generator_cpu_s']}s"
+                            f"  rss {r.rss_mb:.0f} MiB  errors {g['errors']}"
+                            f"  unanswered {g['unanswered']}"
+                            if g
+                            else f"FAILED\n{r.error}"
+                        ),
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    print(table(results, args.runs))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=1)
+        )
+
+
+if __name__ == "__main__":
+    main()
