@@ -53,3 +53,4 @@ def setup_logging(level: str | int = "INFO", stream: TextIO | None = None) -> No
     root.setLevel(level.upper() if isinstance(level, str) else level)
     # websockets logs every failed handshake at INFO with the peer address: keep it quieter
     logging.getLogger("websockets").setLevel(max(root.level, logging.WARNING))
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
