@@ -107,6 +107,10 @@ class Connection:
             return
         self.push(data)
 
+    def replay(self, message: Message) -> None:
+        """Send a message read for a replay (between :meth:`hold` and :meth:`release`)."""
+        self.push(encode(MessageFrame(message=message)))
+
     def hold(self, conversation_id: str) -> None:
         """Start a replay: live messages of this conversation wait until :meth:`release`."""
         self._held.setdefault(conversation_id, [])

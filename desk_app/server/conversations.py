@@ -216,7 +216,7 @@ class ConversationService:
                 )
             )
             for message in missed:
-                conn.deliver(message)
+                conn.replay(message)
         except BaseException:
             conn.release(state.id, frame.last_seq)
             raise
@@ -650,7 +650,7 @@ class ConversationService:
         try:
             missed = await self.store.read(lambda s: repo.messages_after(s, cid, last_seq))
             for message in missed:
-                conn.deliver(message)
+                conn.replay(message)
             up_to = max([last_seq, *(m.seq for m in missed)])
         finally:
             conn.release(cid, up_to)
