@@ -29,7 +29,8 @@ def test_emit_keeps_the_reference_to_its_result() -> None:
 
 
 def test_reading_an_invalid_variant_keeps_the_reference_to_none() -> None:
-    index = QStringListModel(["a"]).index(0)
+    model = QStringListModel(["a"])
+    index = model.index(0)
     before = sys.getrefcount(None)
     for _ in range(50):
         assert index.data(Qt.ItemDataRole.UserRole + 99) is None
