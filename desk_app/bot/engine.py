@@ -1,0 +1,515 @@
+"""The bot: one decision per contact message, in a fixed order.
+
+For each :class:`~desk_app.bot.seam.Turn` the bot decides, first match wins:
+
+1. an active flow takes the message (a valid answer, a correction, yes/no), unless the
+   contact asks for a person, complains, cancels, or clearly changes the topic;
+2. a request for a person or a complaint -> :class:`Handoff`;
+3. small talk (greeting, thanks, "are you a bot") -> a polite :class:`Answer`;
+4. a flow trigger ("我要退货") -> the flow starts and asks its first question;
+5. a knowledge article scoring at least the threshold -> its answer;
+6. two close guesses just under the threshold -> "您是想问：A 还是 B？" (clarification);
+7. otherwise "没听懂" (``answered=False``); after ``failures_before_handoff`` such turns in a
+   row -> :class:`Handoff` (``repeated_failure``).
+
+When no agent can take a conversation (``Turn.agents_available`` False, or outside the
+working hours in config.yaml) the bot never returns a Handoff: it answers with an offer to
+leave a message, and puts ``leave_message`` (reason, intents, slots) in the state so the
+server or client can prefill the ticket.
+
+The bot's memory lives in the state dict it returns (JSON-safe): ``lang`` (zh/en),
+``failures`` (consecutive unanswered turns), ``flow`` (the running flow's step and slots),
+``clarify`` (the two offered articles), ``context`` (slots collected by finished flows; they
+ride along with any later handoff), ``turns`` (a counter that varies small-talk answers).
+
+Knowledge search runs once per batch (``KnowledgeIndex.search_many``) for every turn, so a
+batch of 200 contacts costs one vectorised pass. Each turn is decided inside a guard: no
+text a contact can type makes :meth:`DeskBot.respond` raise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desk_app.bot.config import DEFAULT_MESSAGES, BotConfig, load_config
+from desk_app.bot.flows import FLOW_PREFIX, Flow, FlowBook, FlowOutcome, is_cancel
+from desk_app.bot.handoff import HandoffPolicy
+from desk_app.bot.language import detect_language
+from desk_app.bot.seam import Answer, Ask, BotReply, Decision, Handoff, Turn
+from desk_app.bot.smalltalk import SmallTalk
+from desk_app.protocol.messages import HandoffReason, IntentGuess
+
+if TYPE_CHECKING:
+    from desk_app.knowledge.index import Document, KnowledgeIndex, Match
+
+__all__ = ["DeskBot", "build_bot", "flow_documents"]
+
+log = logging.getLogger("desk_app.bot")
+
+GUESSES = 3  # intent guesses carried by a handoff or an unanswered reply
+SEARCH_LIMIT = 5
+
+
+def flow_documents(flows: FlowBook) -> list[Document]:
+    """Each flow as a document ``flow:<id>`` whose questions are its trigger phrases."""
+    from desk_app.knowledge.index import Document
+
+    return [
+        Document(
+            article_id=flow.intent,
+            title=flow.title.zh,
+            questions=(*flow.triggers, flow.title.en),
+            answer="",
+            tags=("flow",),
+        )
+        for flow in flows.flows.values()
+    ]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A turn's text as the rules see it."""
+
+    text: str  # cut to max_chars, stripped
+    query: str  # what is searched: the text without a leading greeting
+    lang: str
+
+
+class DeskBot:
+    """Implements :class:`desk_app.bot.seam.Bot`; see the module docstring."""
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        *,
+        flows: FlowBook | None = None,
+        policy: HandoffPolicy | None = None,
+        smalltalk: SmallTalk | None = None,
+        config: BotConfig | None = None,
+    ) -> None:
+        self.index = index
+        self.flows = flows or FlowBook()
+        self.policy = policy or HandoffPolicy()
+        self.smalltalk = smalltalk or SmallTalk([])
+        self.config = config or BotConfig()
+        if flows is not None and not flows.messages:
+            flows.messages = self.config.messages or DEFAULT_MESSAGES
+        for document in flow_documents(self.flows) if len(self.flows) else ():
+            index.upsert(document)
+
+    # -- thresholds ------------------------------------------------------------------------
+
+    @property
+    def threshold(self) -> float:
+        """The answer threshold: the configured one, else the index's calibrated default."""
+        configured = self.config.threshold
+        return configured if configured is not None else float(self.index.threshold)
+
+    @property
+    def switch_score(self) -> float:
+        """How well another topic must match to pull the contact out of a running flow."""
+        configured = self.config.switch_score
+        return configured if configured is not None else min(self.threshold + 0.1, 0.95)
+
+    # -- the seam ----------------------------------------------------------------------------
+
+    def respond(self, turns: Sequence[Turn]) -> list[BotReply]:
+        prepared = [self._prepare(turn) for turn in turns]
+        matches = self._search([p.query for p in prepared])
+        replies: list[BotReply] = []
+        latest: dict[str, Mapping[str, Any]] = {}
+        for turn, prep, found in zip(turns, prepared, matches, strict=True):
+            # two turns of one conversation in a batch: the second sees the first's state
+            state = latest.get(turn.conversation_id, turn.state)
+            state = dict(state) if isinstance(state, Mapping) else {}
+            try:
+                decision, new_state = self._decide(turn, prep, found, dict(state))
+            except Exception:
+                log.exception("bot.decide_failed", extra={"conversation_id": turn.conversation_id})
+                decision = Answer(text=self.config.text("fallback", prep.lang), answered=False)
+                new_state = state
+            replies.append(BotReply(decision, new_state))
+            latest[turn.conversation_id] = new_state
+        return replies
+
+    def _prepare(self, turn: Turn) -> _Prepared:
+        try:
+            text = str(turn.text or "")[: self.config.max_chars].strip()
+            previous = turn.state.get("lang") if isinstance(turn.state, Mapping) else None
+            lang = detect_language(text, locale=turn.locale or "zh-CN", previous=previous)
+            query = self.smalltalk.strip_greeting(text) if text else ""
+            return _Prepared(text, query, lang)
+        except Exception:
+            log.exception("bot.prepare_failed")
+            return _Prepared("", "", "zh")
+
+    def _search(self, queries: list[str]) -> list[list[Match]]:
+        results: list[list[Match]] = [[] for _ in queries]
+        wanted = [n for n, q in enumerate(queries) if q]
+        if not wanted:
+            return results
+        try:
+            found = self.index.search_many([queries[n] for n in wanted], limit=SEARCH_LIMIT)
+        except Exception:
+            log.exception("bot.search_failed", extra={"queries": len(wanted)})
+            return results
+        for n, hits in zip(wanted, found, strict=False):
+            results[n] = list(hits)
+        return results
+
+    # -- one turn ----------------------------------------------------------------------------
+
+    def _decide(
+        self, turn: Turn, prep: _Prepared, matches: list[Match], state: dict[str, Any]
+    ) -> tuple[Decision, dict[str, Any]]:
+        lang = prep.lang
+        state["lang"] = lang
+        state["turns"] = _int(state.get("turns")) + 1
+        text = prep.text
+
+        if not text:
+            return Answer(text=self.config.text("empty", lang)), state
+
+        running = state.get("flow")
+        if isinstance(running, Mapping):
+            flow = self.flows.get(str(running.get("id", "")))
+            if flow is None:
+                state.pop("flow", None)  # flows.yaml changed under a running flow
+            else:
+                decided = self._in_flow(turn, prep, matches, state, flow, running)
+                if decided is not None:
+                    return decided
+
+        clarify = state.pop("clarify", None)
+        if isinstance(clarify, list) and clarify:
+            picked = _pick(clarify, text)
+            if picked is not None:
+                state["failures"] = 0
+                return (
+                    Answer(
+                        text=str(picked.get("answer", "")),
+                        article_id=str(picked.get("id")),
+                        score=float(picked.get("score", 0.0)),
+                        intents=self._guesses(matches),
+                    ),
+                    state,
+                )
+
+        if self.policy.asks_for_person(text):
+            return self._handoff(
+                turn, state, HandoffReason.CUSTOMER_ASKED, "handoff_asked", matches
+            )
+        if self.policy.is_complaint(text):
+            return self._handoff(
+                turn,
+                state,
+                HandoffReason.NEGATIVE_SENTIMENT,
+                "handoff_complaint",
+                matches,
+                priority=self.policy.complaint_priority,
+            )
+
+        talk = self.smalltalk.match(text)
+        if talk is not None:
+            state["failures"] = 0
+            return Answer(text=talk.intent.answer(lang, state["turns"] - 1)), state
+
+        top = matches[0] if matches else None
+        threshold = self.threshold
+        if top is not None and top.score >= threshold and top.article_id.startswith(FLOW_PREFIX):
+            flow = self.flows.get(top.article_id)
+            if flow is not None:
+                state["failures"] = 0
+                outcome = self.flows.start(flow, text, lang, turn.now)
+                return self._flow_step(turn, state, flow, outcome, matches)
+
+        articles = [m for m in matches if not m.article_id.startswith(FLOW_PREFIX)]
+        best = articles[0] if articles else None
+        if best is not None and best.score >= threshold and best is top:
+            state["failures"] = 0
+            return (
+                Answer(
+                    text=best.answer,
+                    article_id=best.article_id,
+                    score=_score(best.score),
+                    intents=self._guesses(matches),
+                ),
+                state,
+            )
+
+        offered = self._clarification(articles, threshold, lang)
+        if offered is not None:
+            question, options = offered
+            state["clarify"] = options
+            return Ask(text=question, slot="clarify"), state
+
+        return self._fallback(turn, state, matches)
+
+    def _in_flow(
+        self,
+        turn: Turn,
+        prep: _Prepared,
+        matches: list[Match],
+        state: dict[str, Any],
+        flow: Flow,
+        running: Mapping[str, Any],
+    ) -> tuple[Decision, dict[str, Any]] | None:
+        """The running flow's decision, or None when the message leaves the flow."""
+        text, lang = prep.text, prep.lang
+        slots = _strings(running.get("slots"))
+        if self.policy.asks_for_person(text):
+            state.pop("flow", None)
+            return self._handoff(
+                turn, state, HandoffReason.CUSTOMER_ASKED, "handoff_asked", matches, slots=slots
+            )
+        if self.policy.is_complaint(text):
+            state.pop("flow", None)
+            return self._handoff(
+                turn,
+                state,
+                HandoffReason.NEGATIVE_SENTIMENT,
+                "handoff_complaint",
+                matches,
+                slots=slots,
+                priority=self.policy.complaint_priority,
+            )
+        if is_cancel(text):
+            state.pop("flow", None)
+            return Answer(text=self.config.text("flow_cancelled", lang)), state
+
+        outcome = self.flows.advance(flow, running, text, lang, turn.now)
+        if outcome.kind in ("invalid", "gave_up"):
+            talk = self.smalltalk.match(text)
+            if talk is not None:  # "稍等我找一下" while asked for the order number
+                prompt = self._prompt(flow, running, lang)
+                return Ask(
+                    text=f"{talk.intent.answer(lang, state['turns'] - 1)}\n{prompt}".strip(),
+                    slot=str(running.get("slot") or running.get("step") or ""),
+                ), state
+            other = next((m for m in matches if m.article_id != flow.intent), None)
+            if other is not None and other.score >= self.switch_score:
+                state.pop("flow", None)  # a new topic: answered by the normal path
+                return None
+        return self._flow_step(turn, state, flow, outcome, matches)
+
+    def _prompt(self, flow: Flow, running: Mapping[str, Any], lang: str) -> str:
+        """The question the flow is waiting on, to repeat after small talk."""
+        step = running.get("step")
+        if step == "slot":
+            slot = flow.slot(str(running.get("slot", "")))
+            return slot.ask(lang) if slot else ""
+        if step == "confirm" and flow.confirm is not None:
+            return flow.fill(flow.confirm(lang), _strings(running.get("slots")), lang)
+        return ""
+
+    def _flow_step(
+        self,
+        turn: Turn,
+        state: dict[str, Any],
+        flow: Flow,
+        outcome: FlowOutcome,
+        matches: list[Match],
+    ) -> tuple[Decision, dict[str, Any]]:
+        if outcome.state is not None:
+            state["flow"] = outcome.state
+        else:
+            state.pop("flow", None)
+        if outcome.kind in ("ask", "invalid"):
+            return Ask(text=outcome.text, slot=outcome.slot), state
+        context = {**_strings(state.get("context")), **outcome.slots}
+        state["context"] = context
+        if outcome.kind == "answer":
+            return (
+                Answer(
+                    text=outcome.text,
+                    score=1.0,
+                    intents=(IntentGuess(intent=flow.intent, score=1.0, title=flow.title.zh),),
+                ),
+                state,
+            )
+        spec = outcome.handoff
+        guesses = (IntentGuess(intent=flow.intent, score=1.0, title=flow.title.zh),)
+        if outcome.kind == "gave_up":
+            return self._handoff(
+                turn, state, HandoffReason.FLOW, "handoff_flow", matches, intents=guesses
+            )
+        return self._handoff(
+            turn,
+            state,
+            HandoffReason.FLOW,
+            "handoff_flow",
+            matches,
+            intents=guesses,
+            text=outcome.text,
+            team=spec.team if spec else None,
+            priority=spec.priority if spec else 0,
+        )
+
+    # -- endings -----------------------------------------------------------------------------
+
+    def _fallback(
+        self, turn: Turn, state: dict[str, Any], matches: list[Match]
+    ) -> tuple[Decision, dict[str, Any]]:
+        failures = _int(state.get("failures")) + 1
+        state["failures"] = failures
+        lang = str(state.get("lang", "zh"))
+        if failures >= self.policy.failures_before_handoff:
+            return self._handoff(
+                turn, state, HandoffReason.REPEATED_FAILURE, "handoff_failure", matches
+            )
+        top = matches[0] if matches else None
+        return (
+            Answer(
+                text=self.config.text("fallback", lang),
+                score=_score(top.score) if top else 0.0,
+                intents=self._guesses(matches),
+                answered=False,
+            ),
+            state,
+        )
+
+    def _handoff(
+        self,
+        turn: Turn,
+        state: dict[str, Any],
+        reason: HandoffReason,
+        message: str,
+        matches: list[Match],
+        *,
+        slots: Mapping[str, str] | None = None,
+        intents: tuple[IntentGuess, ...] | None = None,
+        text: str | None = None,
+        team: str | None = None,
+        priority: int = 0,
+    ) -> tuple[Decision, dict[str, Any]]:
+        lang = str(state.get("lang", "zh"))
+        carried = {**_strings(state.get("context")), **(slots or {})}
+        guesses = intents if intents is not None else self._guesses(matches)
+        top_score = max((g.score for g in guesses), default=0.0)
+        # a handoff starts afresh: if an agent hands the conversation back, the bot must not
+        # hand it off again on the first miss, nor resume a flow the agent already finished
+        for key in ("flow", "clarify", "failures", "leave_message"):
+            state.pop(key, None)
+        if not turn.agents_available or not self.policy.within_hours(turn.now):
+            key = "leave_message_busy"
+            if not self.policy.within_hours(turn.now):
+                key = "leave_message_closed"
+            state["leave_message"] = {
+                "reason": reason.value,
+                "intents": [{"intent": g.intent, "score": g.score} for g in guesses],
+                "slots": dict(carried),
+            }
+            return (
+                Answer(
+                    text=self.config.text(key, lang, hours=self.policy.hours_text()),
+                    score=top_score,
+                    intents=guesses,
+                    answered=reason is not HandoffReason.REPEATED_FAILURE,
+                ),
+                state,
+            )
+        said = text if text is not None else self.config.text(message, lang)
+        return (
+            Handoff(
+                reason=reason,
+                text=said,
+                intents=guesses,
+                slots=carried,
+                team=team,
+                priority=priority,
+            ),
+            state,
+        )
+
+    def _guesses(self, matches: Sequence[Match]) -> tuple[IntentGuess, ...]:
+        return tuple(
+            IntentGuess(intent=m.article_id, score=_score(m.score), title=m.title[:200])
+            for m in matches[:GUESSES]
+        )
+
+    def _clarification(
+        self, articles: list[Match], threshold: float, lang: str
+    ) -> tuple[str, list[dict[str, Any]]] | None:
+        """The question and the two options, when the best two are close and near the bar."""
+        if not self.config.clarify_enabled or len(articles) < 2:
+            return None
+        first, second = articles[0], articles[1]
+        floor = threshold * self.config.clarify_floor
+        if not (floor <= second.score <= first.score < threshold):
+            return None
+        if first.score - second.score > self.config.clarify_margin:
+            return None
+        options = [
+            {"id": m.article_id, "title": m.title, "answer": m.answer, "score": _score(m.score)}
+            for m in (first, second)
+        ]
+        lines = "\n".join(f"{n}. {m.title}" for n, m in enumerate((first, second), start=1))
+        return self.config.text("clarify", lang, options=lines), options
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _score(value: float) -> float:
+    try:
+        return round(min(1.0, max(0.0, float(value))), 4)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _strings(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if isinstance(v, str | int | float)}
+
+
+_FIRST = ("1", "第一个", "第一", "一", "前者", "第1个", "a", "first", "the first", "first one")
+_SECOND = ("2", "第二个", "第二", "二", "后者", "第2个", "b", "second", "the second", "second one")
+
+
+def _pick(options: list[Any], text: str) -> Mapping[str, Any] | None:
+    """The clarification option the contact chose ("1", "第二个", or its title), else None."""
+    from desk_app.bot.language import fold
+
+    answer = fold(text).strip(" .。!！?？、,，个")
+    if answer in _FIRST or answer.startswith(("1.", "1、")):
+        chosen = options[0]
+    elif answer in _SECOND or answer.startswith(("2.", "2、")):
+        chosen = options[1] if len(options) > 1 else None
+    else:
+        chosen = next(
+            (o for o in options if isinstance(o, Mapping) and fold(str(o.get("title"))) == answer),
+            None,
+        )
+    if not isinstance(chosen, Mapping) or not chosen.get("answer"):
+        return None
+    return chosen
+
+
+def build_bot(index: KnowledgeIndex, config_path: Path | None = None) -> DeskBot:
+    """The bot as configured in ``config_path`` (default ``resources/bot/config.yaml``).
+
+    Loads the flows and small talk the configuration names and indexes the flows' trigger
+    phrases in ``index`` as ``flow:<id>`` documents (so KnowledgeService.search filters
+    them out of agents' results). Raises BotConfigError on a bad file: better at start-up
+    than on the first customer.
+    """
+    config = load_config(config_path)
+    policy = HandoffPolicy.from_config(config.handoff)
+    flows = None
+    if config.flows_path is not None:
+        zone = policy.hours.zone if policy.hours else None
+        extra: dict[str, Any] = {"max_attempts": policy.flow_attempts, "messages": config.messages}
+        if zone is not None:
+            extra["zone"] = zone
+        flows = FlowBook.from_file(config.flows_path, **extra)
+    smalltalk = SmallTalk.from_file(config.smalltalk_path) if config.smalltalk_path else None
+    return DeskBot(index, flows=flows, policy=policy, smalltalk=smalltalk, config=config)
