@@ -49,6 +49,7 @@ ROOT = HERE.parent.parent
 PYTHON = sys.executable
 SAMPLE_KB = ROOT / "resources" / "knowledge" / "sample_kb.yaml"
 TICK = os.sysconf("SC_CLK_TCK")
+SERVER_MODULE = ["-m", "loadgen.serve"]  # --server-script swaps it for a candidate change
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -58,14 +59,15 @@ class Scenario:
     server: str  # "echo" or "desk"
     gen: str  # generator scenario: echo | agent | bot
     mode: str  # closed | open
-    bot: str = "keyword"
+    bot: str = "product"
 
 
 SCENARIOS = {
     "echo": Scenario("echo", "echo", "echo", "closed"),
     "a": Scenario("a", "desk", "agent", "closed"),
-    "b": Scenario("b", "desk", "bot", "closed", bot="kb"),
-    "c": Scenario("c", "desk", "bot", "open", bot="kb"),
+    "b": Scenario("b", "desk", "bot", "closed"),
+    "c": Scenario("c", "desk", "bot", "open"),
+    "a-keyword": Scenario("a-keyword", "desk", "agent", "closed", bot="keyword"),
     "echo-open": Scenario("echo-open", "echo", "echo", "open"),
 }
 
@@ -138,7 +140,7 @@ def start_server(
         cmd = [PYTHON, "-m", "loadgen.echo_server", "--port", "0"]
     else:
         db = workdir / f"desk-{tag}.sqlite3"
-        cmd = [PYTHON, "-m", "loadgen.serve", "--db", f"sqlite:///{db}", "--bot", sc.bot]
+        cmd = [PYTHON, *SERVER_MODULE, "--db", f"sqlite:///{db}", "--bot", sc.bot]
     if loop == "uvloop":
         cmd.append("--uvloop")
     proc = subprocess.Popen(cmd, cwd=HERE, env=env(), stdout=out.open("wb"), stderr=err.open("wb"))
@@ -268,7 +270,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=500.0, help="offered msg/s for c, echo-open")
     parser.add_argument("--json", help="also write every run's raw result here")
+    parser.add_argument(
+        "--server-script",
+        help="run this script instead of loadgen.serve (same arguments): to measure a "
+        "candidate change, e.g. a wrapper that patches a function, before committing it",
+    )
     args = parser.parse_args()
+    if args.server_script:
+        SERVER_MODULE[:] = [str(Path(args.server_script).resolve())]
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     loops = [x.strip() for x in args.loops.split(",") if x.strip()]
     results: list[Result] = []

@@ -2,11 +2,12 @@
 
 Run from ``tests/perf``::
 
-    python -m loadgen.serve --db sqlite:////tmp/bench.sqlite3 --bot kb [--uvloop]
+    python -m loadgen.serve --db sqlite:////tmp/bench.sqlite3 [--bot keyword] [--uvloop]
 
 Creates ``--agents`` agents ``bench0..`` (capacity 100 each, the most an agent may have) so
 the generator can log them in and have 1,000 conversations assigned, then serves with
-:func:`desk_app.server.app.run_server` exactly as ``desk server`` would, except that the
+:func:`desk_app.server.app.run_server` as ``desk server`` does (same bot, knowledge service
+and logging), except that the
 per-connection rate limit is raised (a closed-loop benchmark connection sends as fast as it
 is answered; the limiter itself still runs on every frame). Prints ``READY <port> <pid>
 <bot>`` once listening; SIGTERM/SIGINT shut it down gracefully.
@@ -23,36 +24,27 @@ from typing import Any
 
 from desk_app.bot.seam import Bot, KeywordBot
 from desk_app.server.app import ServerConfig, run_server
+from desk_app.server.logs import setup_logging
 from desk_app.store.agents import create_agent
 from desk_app.store.database import Store
 
-SAMPLE_KB = os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "resources", "knowledge", "sample_kb.yaml"
-)
 
+def make_bot(kind: str, store: Store) -> tuple[Bot, Any, str]:
+    """The bot, the knowledge service (or None) and a name for the table.
 
-def make_bot(kind: str) -> tuple[Bot, str, Any]:
-    """The bot, its name for the table, and the knowledge index (None for KeywordBot)."""
+    ``product`` wires them exactly as ``desk server`` does (the knowledge engine's bot over
+    the sample knowledge base, knowledge suggestions pushed to agents; KeywordBot only when
+    the engine is not installed); ``keyword`` is KeywordBot with no knowledge service.
+    """
     if kind == "keyword":
-        return KeywordBot(), "KeywordBot", None
-    try:
-        from desk_app.bot.engine import build_bot
-        from desk_app.knowledge.index import Document, KnowledgeIndex
-        from desk_app.knowledge.kbfile import load_kb
-    except ImportError as exc:  # the real bot has not landed yet
-        return KeywordBot(), f"KeywordBot (real bot unavailable: {exc.name})", None
-    articles = load_kb(SAMPLE_KB)
-    index = KnowledgeIndex(
-        Document(
-            article_id=a.id,
-            title=a.title,
-            questions=tuple(a.questions),
-            answer=a.answer,
-            tags=tuple(a.tags),
-        )
-        for a in articles
-    )
-    return build_bot(index), f"DeskBot ({len(index)} sample articles)", index
+        return KeywordBot(), None, "KeywordBot"
+    from desk_app.cli.server import _bot_and_knowledge
+
+    bot, knowledge = _bot_and_knowledge(store, None, logging.getLogger("bench"))
+    name = type(bot).__name__
+    if knowledge is not None:
+        name += f" ({len(knowledge.index)} articles, suggestions on)"
+    return bot, knowledge, name
 
 
 def create_agents(store: Store, count: int, prefix: str, password: str) -> None:
@@ -64,9 +56,9 @@ def create_agents(store: Store, count: int, prefix: str, password: str) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    bot, bot_name, _index = make_bot(args.bot)
     store = await asyncio.to_thread(Store.open, args.db)
     await asyncio.to_thread(create_agents, store, args.agents, args.agent_prefix, args.password)
+    bot, knowledge, bot_name = await asyncio.to_thread(make_bot, args.bot, store)
     config = ServerConfig(
         host="127.0.0.1",
         port=args.port,
@@ -78,7 +70,7 @@ async def main(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     try:
-        async with run_server(config, bot=bot, store=store) as running:
+        async with run_server(config, bot=bot, knowledge=knowledge, store=store) as running:
             print(f"READY {running.port} {os.getpid()} {bot_name}", flush=True)
             await stop
     finally:
@@ -89,15 +81,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--db", required=True, help="SQLAlchemy URL of a fresh database")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--bot", choices=["keyword", "kb"], default="keyword")
+    parser.add_argument("--bot", choices=["product", "keyword"], default="product")
     parser.add_argument("--agents", type=int, default=10)
     parser.add_argument("--agent-prefix", default="bench")
     parser.add_argument("--password", default="bench-password")
     parser.add_argument("--rate-limit", type=float, default=1000.0)
-    parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--log-level", default="INFO", help="as desk server's default")
     parser.add_argument("--uvloop", action="store_true")
     args = parser.parse_args()
-    logging.basicConfig(level=args.log_level)
+    setup_logging(args.log_level)
     if args.uvloop:
         import uvloop
 
