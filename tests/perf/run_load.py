@@ -50,6 +50,7 @@ PYTHON = sys.executable
 SAMPLE_KB = ROOT / "resources" / "knowledge" / "sample_kb.yaml"
 TICK = os.sysconf("SC_CLK_TCK")
 SERVER_MODULE = ["-m", "loadgen.serve"]  # --server-script swaps it for a candidate change
+SOURCE = [ROOT]  # where desk_app is imported from; --snapshot points it at a git archive
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -127,7 +128,7 @@ def bot_texts(path: Path) -> list[str]:
 
 def env() -> dict[str, str]:
     e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join([str(HERE), str(ROOT), e.get("PYTHONPATH", "")])
+    e["PYTHONPATH"] = os.pathsep.join([str(HERE), str(SOURCE[0]), e.get("PYTHONPATH", "")])
     return e
 
 
@@ -146,9 +147,14 @@ def start_server(
     proc = subprocess.Popen(cmd, cwd=HERE, env=env(), stdout=out.open("wb"), stderr=err.open("wb"))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        line = out.read_text(errors="replace").split("\n", 1)[0]
-        if line.startswith("READY"):
-            parts = line.split(" ", 3)
+        lines = out.read_text(errors="replace").split("\n")
+        ready = [line for line in lines if line.startswith("READY")]
+        if ready:
+            imported = [line[7:] for line in lines if line.startswith("SOURCE ")]
+            if imported and not imported[0].startswith(str(SOURCE[0])):
+                proc.kill()
+                raise RuntimeError(f"server imported desk_app from {imported[0]}")
+            parts = ready[0].split(" ", 3)
             return proc, int(parts[1]), parts[3] if len(parts) > 3 else "", err
         if proc.poll() is not None:
             break
@@ -209,6 +215,40 @@ def run_one(
     return result
 
 
+def snapshot(rev: str, into: Path) -> str:
+    """Extract ``desk_app`` and ``resources`` at ``rev`` into ``into``; servers import it."""
+    into.mkdir()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "desk_app", "resources"],
+        cwd=ROOT,
+        capture_output=True,
+    )
+    archive.check_returncode()
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    SOURCE[0] = into
+    return commit
+
+
+def source_state(snapshot_commit: str | None = None) -> str:
+    """The commit measured, and any uncommitted server-side files (the tree is shared)."""
+    if snapshot_commit:
+        return f"commit {snapshot_commit} (snapshot, working-tree edits excluded)"
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "desk_app"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.split("\n")
+    except OSError:
+        return "unknown"
+    changed = [line[3:] for line in dirty if line.strip()]
+    return f"commit {head}" + (f", uncommitted: {', '.join(changed)}" if changed else "")
+
+
 def med(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return statistics.median(present) if present else None
@@ -220,7 +260,7 @@ def fmt(value: float | None, digits: int = 0, suffix: str = "") -> str:
     return f"{value:,.{digits}f}{suffix}"
 
 
-def table(results: list[Result], runs: int) -> str:
+def table(results: list[Result], runs: int, source: str) -> str:
     rows = [
         "| scenario | loop | msg/s | vs echo | p50 ms | p99 ms | server CPU µs/msg "
         "| gen CPU % of server | RSS MiB (peak) | errors | bot |",
@@ -256,7 +296,9 @@ def table(results: list[Result], runs: int) -> str:
             f"| {sum(r.gen.get('errors', 0) + (r.gen.get('unanswered') or 0) for r in mine)} "
             f"| {mine[0].bot} |"
         )
-    note = f"median of {runs} run(s); vs echo = median of per-run ratios to the echo server"
+    note = (
+        f"median of {runs} run(s); vs echo = median of per-run ratios to the echo server; {source}"
+    )
     return "\n".join(rows) + f"\n\n{note}"
 
 
@@ -275,6 +317,12 @@ def main() -> None:
         help="run this script instead of loadgen.serve (same arguments): to measure a "
         "candidate change, e.g. a wrapper that patches a function, before committing it",
     )
+    parser.add_argument(
+        "--snapshot",
+        metavar="REV",
+        help="measure this commit (git archive of desk_app) instead of the working tree, "
+        "which others may be editing while the benchmark runs",
+    )
     args = parser.parse_args()
     if args.server_script:
         SERVER_MODULE[:] = [str(Path(args.server_script).resolve())]
@@ -284,6 +332,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="desk-load-") as tmp:
         workdir = Path(tmp)
         texts = workdir / "texts.json"
+        commit = snapshot(args.snapshot, workdir / "src") if args.snapshot else None
+        source = source_state(commit)
+        print(f"measuring {source}", file=sys.stderr)
         print(f"{len(bot_texts(texts))} bot texts from {SAMPLE_KB.name}", file=sys.stderr)
         for run in range(1, args.runs + 1):
             for loop in loops:
@@ -304,7 +355,7 @@ def main() -> None:
                         file=sys.stderr,
                         flush=True,
                     )
-    print(table(results, args.runs))
+    print(table(results, args.runs, source))
     if args.json:
         Path(args.json).write_text(
             json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=1)

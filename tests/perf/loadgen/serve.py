@@ -7,10 +7,10 @@ Run from ``tests/perf``::
 Creates ``--agents`` agents ``bench0..`` (capacity 100 each, the most an agent may have) so
 the generator can log them in and have 1,000 conversations assigned, then serves with
 :func:`desk_app.server.app.run_server` as ``desk server`` does (same bot, knowledge service
-and logging), except that the
-per-connection rate limit is raised (a closed-loop benchmark connection sends as fast as it
-is answered; the limiter itself still runs on every frame). Prints ``READY <port> <pid>
-<bot>`` once listening; SIGTERM/SIGINT shut it down gracefully.
+and logging), except that the per-connection rate limit is raised (a closed-loop benchmark
+connection sends as fast as it is answered; the limiter itself still runs on every frame).
+Prints ``SOURCE <where desk_app was imported from>`` and ``READY <port> <pid> <bot>`` once
+listening; SIGTERM/SIGINT shut it down gracefully.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import os
 import signal
 from typing import Any
 
+import desk_app
 from desk_app.bot.seam import Bot, KeywordBot
 from desk_app.server.app import ServerConfig, run_server
 from desk_app.server.logs import setup_logging
@@ -71,6 +72,7 @@ async def main(args: argparse.Namespace) -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     try:
         async with run_server(config, bot=bot, knowledge=knowledge, store=store) as running:
+            print(f"SOURCE {os.path.dirname(desk_app.__file__)}", flush=True)
             print(f"READY {running.port} {os.getpid()} {bot_name}", flush=True)
             await stop
     finally:
