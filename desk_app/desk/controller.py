@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import ClassVar, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desk_app.desk.models.mine_model import MineModel
 from desk_app.desk.models.queue_model import QueueModel
@@ -37,6 +37,7 @@ from desk_app.protocol.messages import (
     KnowledgeSuggestions,
     MessageFrame,
     PickConversation,
+    QueueItem,
     QueueRemoved,
     QueueSnapshot,
     QueueUpdated,
@@ -59,6 +60,9 @@ class FrameSink(Protocol):
     def send(self, frame: Frame) -> None: ...
 
 
+QUEUE_BATCH_MS = 200
+
+
 def new_id() -> str:
     """A random id for ``client_msg_id`` / ``request_id`` (the server dedups on it)."""
     return uuid.uuid4().hex
@@ -74,7 +78,7 @@ class DeskController(QObject):
     conversation_status = Signal(str, str)  # conversation id, ConversationStatus value
     message_added = Signal(str, object)  # conversation id, Message
     contact_typing = Signal(str, bool)
-    queue_arrival = Signal(str)  # a conversation newly waiting
+    queue_arrival = Signal(str, str)  # a conversation newly waiting: id, contact name
     suggestions_changed = Signal(str, list)  # conversation id, list[ArticleHit]
     search_results = Signal(str, list)  # request id, list[ArticleHit]
     knowledge_submitted = Signal(str, str, str)  # request id, article id, status
@@ -94,6 +98,11 @@ class DeskController(QObject):
         self.window_active: Callable[[], bool] = lambda: True
         self._pending_owner: dict[str, str] = {}  # client_msg_id -> conversation id
         self._snapshot_seen = False
+        self._queue_pending: dict[str, QueueItem | None] = {}  # None: removed
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setSingleShot(True)
+        self._queue_timer.setInterval(QUEUE_BATCH_MS)
+        self._queue_timer.timeout.connect(self.flush_queue)
 
     # --- frames from the server -----------------------------------------------------------
 
@@ -112,22 +121,47 @@ class DeskController(QObject):
         self.agent_changed.emit(frame.agent)
 
     def _on_snapshot(self, frame: QueueSnapshot) -> None:
+        self._queue_pending.clear()
         self.queue.reset(frame.items)
         self._snapshot_seen = True
 
     def _on_queue_updated(self, frame: QueueUpdated) -> None:
-        is_new = frame.item.conversation_id not in self.queue
-        self.queue.upsert(frame.item)
-        if is_new and frame.item.status == ConversationStatus.QUEUED:
-            self.queue_arrival.emit(frame.item.conversation_id)
+        item = frame.item
+        cid = item.conversation_id
+        known = cid in self.queue or self._queue_pending.get(cid) is not None
+        self._defer_queue(cid, item)
+        if not known and item.status == ConversationStatus.QUEUED:
+            self.queue_arrival.emit(cid, item.contact_name)
 
     def _on_queue_removed(self, frame: QueueRemoved) -> None:
-        self.queue.remove(frame.conversation_id)
+        self._defer_queue(frame.conversation_id, None)
+
+    def _defer_queue(self, conversation_id: str, item: QueueItem | None) -> None:
+        """Queue deltas are applied in batches, at most every :data:`QUEUE_BATCH_MS`.
+
+        A busy queue sends a hundred changes a second; applied one by one, each would make the
+        view repaint (≈10 ms for a screenful of rows), and the window would stutter. Batched,
+        the table repaints a few times a second and still looks live.
+        """
+        self._queue_pending[conversation_id] = item
+        if not self._queue_timer.isActive():
+            self._queue_timer.start()
+
+    def flush_queue(self) -> None:
+        """Apply the deltas received since the last batch (also called before reading)."""
+        self._queue_timer.stop()
+        pending, self._queue_pending = self._queue_pending, {}
+        for cid, item in pending.items():
+            if item is None:
+                self.queue.remove(cid)
+            else:
+                self.queue.upsert(item)
 
     def _on_assigned(self, frame: ConversationAssigned) -> None:
         detail = frame.conversation
         cid = detail.conversation_id
         self.details[cid] = detail
+        self._queue_pending.pop(cid, None)
         self.queue.remove(cid)
         transcript = self.transcripts.get(cid)
         if transcript is None:

@@ -21,6 +21,17 @@
     </message>
 </context>
 <context>
+    <name>ConversationView</name>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="113" />
+        <source>Show %n earlier message(s)</source>
+        <translation>
+            <numerusform>Show %n earlier message</numerusform>
+            <numerusform>Show %n earlier messages</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>KnowledgePanel</name>
     <message numerus="yes">
         <location filename="../../desk_app/desk/views/knowledge_panel.py" line="381" />
@@ -34,7 +45,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="529" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="539" />
         <source>%n unread</source>
         <translation>
             <numerusform>%n unread</numerusform>
@@ -42,11 +53,62 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="560" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="570" />
         <source>%n message(s) waiting to be sent</source>
         <translation>
             <numerusform>%n message waiting to be sent</numerusform>
             <numerusform>%n messages waiting to be sent</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SubmitKnowledgeDialog</name>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="293" />
+        <source>%n mobile number(s)</source>
+        <translation>
+            <numerusform>%n mobile number</numerusform>
+            <numerusform>%n mobile numbers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="294" />
+        <source>%n phone number(s)</source>
+        <translation>
+            <numerusform>%n phone number</numerusform>
+            <numerusform>%n phone numbers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="295" />
+        <source>%n ID number(s)</source>
+        <translation>
+            <numerusform>%n ID number</numerusform>
+            <numerusform>%n ID numbers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="296" />
+        <source>%n bank card(s)</source>
+        <translation>
+            <numerusform>%n bank card</numerusform>
+            <numerusform>%n bank cards</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="297" />
+        <source>%n e-mail address(es)</source>
+        <translation>
+            <numerusform>%n e-mail address</numerusform>
+            <numerusform>%n e-mail addresses</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="298" />
+        <source>%n address(es)</source>
+        <translation>
+            <numerusform>%n address</numerusform>
+            <numerusform>%n addresses</numerusform>
         </translation>
     </message>
 </context>

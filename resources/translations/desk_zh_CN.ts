@@ -91,28 +91,35 @@
 <context>
     <name>ConversationView</name>
     <message>
-        <location filename="../../desk_app/desk/views/conversation_view.py" line="88" />
-        <location filename="../../desk_app/desk/views/conversation_view.py" line="125" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="94" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="149" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="113" />
+        <source>Show %n earlier message(s)</source>
+        <translation>
+            <numerusform>显示更早的 %n 条消息</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../desk_app/desk/views/conversation_view.py" line="119" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="143" />
         <source>Internal note — only agents see this. Enter saves it.</source>
         <translation>内部备注 — 仅客服可见，按 Enter 保存。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/conversation_view.py" line="122" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="146" />
         <source>Reply to the customer — Enter sends, Shift+Enter new line, / canned responses</source>
         <translation>回复客户 — Enter 发送，Shift+Enter 换行，/ 快捷回复</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/conversation_view.py" line="125" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="149" />
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/conversation_view.py" line="138" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="162" />
         <source>The customer is typing…</source>
         <translation>客户正在输入…</translation>
     </message>
@@ -120,12 +127,12 @@
 <context>
     <name>DeskApp</name>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="125" />
+        <location filename="../../desk_app/desk/app.py" line="127" />
         <source>The server address is not valid: %1</source>
         <translation>服务器地址无效：%1</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="146" />
+        <location filename="../../desk_app/desk/app.py" line="148" />
         <source>Cannot reach the server at %1. Check the address and that it runs.</source>
         <translation>无法连接服务器 %1，请检查地址以及服务器是否在运行。</translation>
     </message>
@@ -475,7 +482,7 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../desk_app/desk/views/main_window.py" line="85" />
-        <location filename="../../desk_app/desk/views/main_window.py" line="532" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="542" />
         <source>Agent Desk</source>
         <translation>智能客服工作台</translation>
     </message>
@@ -490,238 +497,238 @@
         <translation>知识面板未安装。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="207" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="213" />
         <source>Accept next chat</source>
         <translation>接入下一个会话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="210" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="216" />
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="214" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="220" />
         <source>Transfer…</source>
         <translation>转接…</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="217" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="223" />
         <source>Return to bot</source>
         <translation>交还机器人</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="220" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="226" />
         <source>Close</source>
         <translation>结束会话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="224" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="230" />
         <source>Submit as knowledge…</source>
         <translation>提交为知识…</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="229" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="235" />
         <source>Search knowledge</source>
         <translation>搜索知识库</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="231" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="237" />
         <source>Waiting queue</source>
         <translation>排队队列</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="232" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="238" />
         <source>My conversations</source>
         <translation>我的会话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="233" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="239" />
         <source>Next conversation</source>
         <translation>下一个会话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="235" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="241" />
         <source>Previous conversation</source>
         <translation>上一个会话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="237" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="243" />
         <source>Filter the queue</source>
         <translation>筛选排队队列</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="238" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="244" />
         <source>Online / away</source>
         <translation>在线 / 离开</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="239" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="245" />
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="240" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="246" />
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="241" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="247" />
         <source>Dark theme</source>
         <translation>深色主题</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="245" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="251" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="248" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="254" />
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="260" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="266" />
         <source>&amp;Desk</source>
         <translation>工作台(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="266" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="272" />
         <source>&amp;Conversation</source>
         <translation>会话(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="274" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="280" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="279" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="285" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="318" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="325" />
         <source>Nobody is waiting.</source>
         <translation>当前没有客户在等待。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="340" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="347" />
         <source>New chat assigned to you</source>
         <translation>有新会话分配给您</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="342" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="349" />
         <source>Chat transferred to you</source>
         <translation>有会话转接给您</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="344" />
-        <location filename="../../desk_app/desk/views/main_window.py" line="514" />
-        <location filename="../../desk_app/desk/views/main_window.py" line="520" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="351" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="519" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="526" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="356" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="363" />
         <source>Conversation closed.</source>
         <translation>会话已结束。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="357" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="364" />
         <source>Conversation transferred.</source>
         <translation>会话已转接。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="358" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="365" />
         <source>Conversation returned to the bot.</source>
         <translation>会话已交还机器人。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="359" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="366" />
         <source>Conversation went back to the queue.</source>
         <translation>会话已回到排队队列。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="360" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="367" />
         <source>The customer ended the conversation.</source>
         <translation>客户已结束会话。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="364" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="371" />
         <source>Conversation ended</source>
         <translation>会话已结束</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="447" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="454" />
         <source>Close conversation</source>
         <translation>结束会话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="448" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="455" />
         <source>Close this conversation? The customer will be asked to rate it.</source>
         <translation>确定结束这个会话吗？客户将收到满意度评价邀请。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="469" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="476" />
         <source>Submitting the article for review…</source>
         <translation>正在提交文章审核…</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="498" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="505" />
         <source>Thank you: the article was submitted and waits for review.</source>
         <translation>谢谢！文章已提交，等待审核。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="514" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="520" />
         <source>A customer is waiting</source>
         <translation>有客户在等待</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="526" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="536" />
         <source>Waiting (%1)</source>
         <translation>等待中 (%1)</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="527" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="537" />
         <source>Mine (%1)</source>
         <translation>我的 (%1)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="529" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="539" />
         <source>%n unread</source>
         <translation>
             <numerusform>%n 条未读</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="540" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="550" />
         <source>Chats %1/%2</source>
         <translation>会话 %1/%2</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="554" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="564" />
         <source>Connection lost. Reconnecting; what you type will be sent when back.</source>
         <translation>连接已断开，正在重连；您输入的消息会在恢复后发送。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="560" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="570" />
         <source>%n message(s) waiting to be sent</source>
         <translation>
             <numerusform>%n 条消息待发送</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="565" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="575" />
         <source>The server is restarting; reconnecting shortly.</source>
         <translation>服务器正在重启，稍后自动重连。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="614" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="626" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="615" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="627" />
         <source>The new language applies after you restart the desk.</source>
         <translation>新语言将在您重启工作台后生效。</translation>
     </message>
@@ -729,7 +736,7 @@
 <context>
     <name>MessageDelegate</name>
     <message>
-        <location filename="../../desk_app/desk/views/transcript_view.py" line="64" />
+        <location filename="../../desk_app/desk/views/transcript_view.py" line="75" />
         <source>sending…</source>
         <translation>发送中…</translation>
     </message>
@@ -753,37 +760,37 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="133" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="174" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="134" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="175" />
         <source>Waiting</source>
         <translation>等待时长</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="135" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="176" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="136" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="177" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="137" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="178" />
         <source>Intent guess</source>
         <translation>意图猜测</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="138" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="179" />
         <source>Handoff reason</source>
         <translation>转人工原因</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="139" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="180" />
         <source>Last message</source>
         <translation>最后消息</translation>
     </message>
@@ -791,7 +798,7 @@
 <context>
     <name>QueueView</name>
     <message>
-        <location filename="../../desk_app/desk/views/queue_view.py" line="78" />
+        <location filename="../../desk_app/desk/views/queue_view.py" line="172" />
         <source>Filter by customer, intent, reason, message…</source>
         <translation>按客户、意图、原因、消息筛选…</translation>
     </message>
@@ -951,6 +958,126 @@
     </message>
 </context>
 <context>
+    <name>SubmitKnowledgeDialog</name>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="134" />
+        <source>Submit as knowledge</source>
+        <translation>提交为知识</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="143" />
+        <source>A short question, e.g. how to get a refund</source>
+        <translation>简短的问题，例如：怎么申请退款</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="147" />
+        <source>One question per line</source>
+        <translation>每行一个问法</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="151" />
+        <source>The answer customers should get</source>
+        <translation>客户应得到的答案</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="155" />
+        <source>Comma separated, e.g. refund, shipping</source>
+        <translation>用逗号分隔，例如：退款, 物流</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="169" />
+        <source>The article is reviewed before the bot uses it. Personal data is masked before it leaves the desk.</source>
+        <translation>文章经审核后才会被机器人使用。个人信息在离开工作台前会被脱敏。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="178" />
+        <source>&amp;Title</source>
+        <translation>标题(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="179" />
+        <source>&amp;Questions</source>
+        <translation>问法(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="180" />
+        <source>&amp;Answer</source>
+        <translation>答案(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="181" />
+        <source>Ta&amp;gs</source>
+        <translation>标签(&amp;G)</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="187" />
+        <source>Submit for review</source>
+        <translation>提交审核</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="278" />
+        <source>Will also be masked when you submit: %1</source>
+        <translation>提交时还将脱敏：%1</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="286" />
+        <source>No personal data found in the selected messages.</source>
+        <translation>所选消息中未发现个人信息。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="287" />
+        <source>Masked: %1</source>
+        <translation>已脱敏：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="293" />
+        <source>%n mobile number(s)</source>
+        <translation>
+            <numerusform>%n 个手机号</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="294" />
+        <source>%n phone number(s)</source>
+        <translation>
+            <numerusform>%n 个电话号码</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="295" />
+        <source>%n ID number(s)</source>
+        <translation>
+            <numerusform>%n 个身份证号</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="296" />
+        <source>%n bank card(s)</source>
+        <translation>
+            <numerusform>%n 张银行卡号</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="297" />
+        <source>%n e-mail address(es)</source>
+        <translation>
+            <numerusform>%n 个邮箱地址</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="298" />
+        <source>%n address(es)</source>
+        <translation>
+            <numerusform>%n 个地址</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="300" />
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+</context>
+<context>
     <name>TransferDialog</name>
     <message>
         <location filename="../../desk_app/desk/dialogs/transfer.py" line="37" />
@@ -991,7 +1118,7 @@
 <context>
     <name>dialog</name>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="229" />
+        <location filename="../../desk_app/desk/app.py" line="241" />
         <source>Signing in…</source>
         <translation>正在登录…</translation>
     </message>

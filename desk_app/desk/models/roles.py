@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-_BASE = Qt.ItemDataRole.UserRole
+_BASE = int(Qt.ItemDataRole.UserRole)  # plain ints: compared on every paint
 
 ConversationIdRole = _BASE + 1
 SortRole = _BASE + 2  # a comparable value (number or text) for QSortFilterProxyModel

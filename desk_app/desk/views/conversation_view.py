@@ -55,11 +55,17 @@ class ConversationView(QWidget):
             self.card.show_detail(detail)
         layout.addWidget(self.card)
 
+        self.earlier = QPushButton(self)
+        self.earlier.setObjectName("showEarlier")
+        self.earlier.setFlat(True)
+        self.earlier.clicked.connect(self.show_earlier)
+        layout.addWidget(self.earlier)
         self.transcript = TranscriptView(self)
         model = controller.transcripts.get(conversation_id)
         if model is not None:
             self.transcript.setModel(model)
         layout.addWidget(self.transcript, 1)
+        self._update_earlier()
 
         self.typing = plain_label("", self)
         self.typing.setObjectName("typingLine")
@@ -99,6 +105,24 @@ class ConversationView(QWidget):
         self.composer.typing_changed.connect(self._typing_changed)
         controller.contact_typing.connect(self._on_contact_typing)
         controller.message_added.connect(self._on_message)
+
+    def _update_earlier(self) -> None:
+        model = self.controller.transcripts.get(self.conversation_id)
+        hidden = model.hidden_count() if model is not None else 0
+        self.earlier.setVisible(hidden > 0)
+        self.earlier.setText(self.tr("Show %n earlier message(s)", "", min(hidden, 300)))
+
+    def show_earlier(self) -> None:
+        """Bring older messages of a long conversation into view, keeping the reading place."""
+        model = self.controller.transcripts.get(self.conversation_id)
+        if model is None:
+            return
+        bar = self.transcript.verticalScrollBar()
+        from_bottom = bar.maximum() - bar.value()
+        model.show_earlier()
+        self.transcript.doItemsLayout()
+        bar.setValue(bar.maximum() - from_bottom)
+        self._update_earlier()
 
     # --- sending --------------------------------------------------------------------------
 

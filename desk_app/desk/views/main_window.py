@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -162,6 +162,12 @@ class MainWindow(QMainWindow):
         controller.authenticated.connect(self._on_agent)
         controller.agent_changed.connect(self._on_agent)
         controller.server_stopping.connect(self._on_server_stopping)
+        # Counts in tab titles, tray and window title change with every queue delta (up to
+        # hundreds a second): coalesce them, since retitling relayouts the tab bar each time.
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(200)
+        self._counts_timer.timeout.connect(self._update_counts)
         for signal in (
             controller.queue.rowsInserted,
             controller.queue.rowsRemoved,
@@ -170,7 +176,7 @@ class MainWindow(QMainWindow):
             controller.mine.rowsRemoved,
             controller.mine.dataChanged,
         ):
-            signal.connect(self._update_counts)
+            signal.connect(self._schedule_counts)
         if connection is not None:
             connection.state_changed.connect(self._on_connection_state)
             connection.outbox_changed.connect(self._on_outbox)
@@ -311,6 +317,7 @@ class MainWindow(QMainWindow):
 
     def accept_next(self) -> None:
         """Ctrl+Enter: accept the selected waiting chat, or the first in the queue's order."""
+        self.controller.flush_queue()  # act on the queue as it is now, not 200 ms ago
         cid = self.queue_view.selected_or_first()
         if cid:
             self.controller.pick(cid)
@@ -505,19 +512,22 @@ class MainWindow(QMainWindow):
 
     # --- attention ------------------------------------------------------------------------
 
-    def _on_queue_arrival(self, cid: str) -> None:
+    def _on_queue_arrival(self, _cid: str, name: str) -> None:
         agent = self.controller.agent
         if agent is not None and agent.status != AgentStatus.ONLINE:
             return
-        item = self.controller.queue.item(cid)
-        name = one_line(item.contact_name, 40) if item is not None else ""
-        self.attention.notify(self.tr("A customer is waiting"), name or self.tr("Customer"))
+        shown = one_line(name, 40) or self.tr("Customer")
+        self.attention.notify(self.tr("A customer is waiting"), shown)
 
     def _on_message_added(self, cid: str, message: Message) -> None:
         if message.sender == Sender.CONTACT and not self.isActiveWindow():
             detail = self.controller.details.get(cid)
             name = one_line(detail.contact.name, 40) if detail else ""
             self.attention.notify(name or self.tr("Customer"), one_line(message.text, 80))
+
+    def _schedule_counts(self, *_args: object) -> None:
+        if not self._counts_timer.isActive():
+            self._counts_timer.start()
 
     def _update_counts(self, *_args: object) -> None:
         waiting = len(self.controller.queue)
@@ -596,6 +606,8 @@ class MainWindow(QMainWindow):
             for view in self.views.values():
                 view.transcript.message_delegate.clear_cache()
                 view.transcript.viewport().update()
+            self.queue_view.delegate.forget_colors()
+            self.queue_view.table.viewport().update()
 
     def open_settings(self) -> None:
         from desk_app.desk.dialogs.settings_dialog import SettingsDialog
