@@ -11,12 +11,32 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import asyncio
+import contextlib
+import itertools
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from desk_app.desk.settings import DeskSettings
+from desk_app.protocol.messages import (
+    AgentState,
+    ConversationAssigned,
+    ConversationStarted,
+    Login,
+    MessageFrame,
+    RequestHuman,
+    ResumeConversation,
+    SendMessage,
+    StartConversation,
+    encode,
+    parse_server_frame,
+)
 
 
 @pytest.fixture
@@ -37,3 +57,228 @@ class RecordingSink:
 @pytest.fixture
 def sink() -> RecordingSink:
     return RecordingSink()
+
+
+# --- a real server and real customers --------------------------------------------------------
+
+PASSWORD = "pw-desk-123"
+TIMEOUT_MS = int(15_000 * float(os.environ.get("DESK_TEST_TIMEOUT_SCALE", "1")))
+_agents = itertools.count(1)
+
+
+def _bot_and_knowledge(store: Any) -> tuple[Any, Any]:
+    """The real bot and knowledge service when installed, else the seam's KeywordBot."""
+    try:
+        from desk_app.bot.engine import build_bot
+        from desk_app.server.knowledge import load_knowledge
+    except ModuleNotFoundError:
+        from desk_app.bot.seam import KeywordBot
+
+        return KeywordBot(), None
+    knowledge = load_knowledge(store)
+    return build_bot(knowledge.index), knowledge
+
+
+class LiveServer:
+    """A real server (serve_in_thread) over a real SQLite file; can be restarted in place."""
+
+    def __init__(self, db_url: str) -> None:
+        from desk_app.store.database import Store
+
+        self.db_url = db_url
+        self.store = Store.open(db_url)
+        self.bot, self.knowledge = _bot_and_knowledge(self.store)
+        self.port = 0
+        self.running: Any = None
+        self._context: Any = None
+
+    def start(self) -> None:
+        from desk_app.server.app import ServerConfig, serve_in_thread
+
+        config = ServerConfig(port=self.port, db_url=self.db_url, grace_period_s=120.0)
+        self._context = serve_in_thread(
+            config, bot=self.bot, knowledge=self.knowledge, store=self.store
+        )
+        self.running = self._context.__enter__()
+        self.port = self.running.port
+
+    def stop(self) -> None:
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+            self._context = None
+
+    @property
+    def url(self) -> str:
+        return str(self.running.url)
+
+    def new_agent(self, **kwargs: Any) -> str:
+        """A fresh agent for one test (so tests sharing a server do not see each other)."""
+        from desk_app.store.agents import create_agent
+
+        username = f"agent{next(_agents)}"
+        display = kwargs.pop("display_name", f"客服{username[-2:]}")
+        self.store.write_sync(
+            lambda s: create_agent(s, username, PASSWORD, display_name=display, **kwargs)
+        )
+        return username
+
+    def close(self) -> None:
+        self.stop()
+        self.store.close()
+
+
+class StaffClient:
+    """A real websockets agent (not the desk) on the server's loop: logs in and reads."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.frames: list[Any] = []
+        self._ws: Any = None
+        self._reader: Any = None
+
+    def login(self, username: str) -> None:
+        async def go() -> None:
+            from websockets.asyncio.client import connect
+
+            self._ws = await connect(self.server.running.agent_url)
+            await self._ws.send(encode(Login(username=username, password=PASSWORD)).decode())
+            self._reader = asyncio.ensure_future(self._read())
+
+        asyncio.run_coroutine_threadsafe(go(), self.server.running.loop).result(10)
+        wait_for(lambda: any(isinstance(f, AgentState) for f in list(self.frames)))
+
+    async def _read(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in self._ws:
+                self.frames.append(parse_server_frame(raw))
+
+    def holds(self, conversation_id: str) -> bool:
+        return any(
+            isinstance(f, ConversationAssigned)
+            and f.conversation.conversation_id == conversation_id
+            for f in list(self.frames)
+        )
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = TIMEOUT_MS / 1000) -> None:
+    """Outside a Qt event loop (fixtures): poll a condition other threads will make true."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for the module, with a *backstop* agent: online, capacity 1, and full.
+
+    The bot offers a ticket instead of a queue when nobody is online with capacity; the
+    backstop keeps the queue open, and being full it never takes a test's conversation.
+    """
+    path = tmp_path_factory.mktemp("desk-live") / "desk.sqlite3"
+    server = LiveServer(f"sqlite:///{path}")
+    server.start()
+    backstop = StaffClient(server)
+    backstop.login(server.new_agent(display_name="值班", capacity=1))
+    filler = Customer(server)
+    filler.start("占位客户")
+    filler.say("转人工")
+    wait_for(lambda: backstop.holds(filler.conversation_id))
+    yield server
+    filler.close()
+    server.close()
+
+
+class Customer:
+    """A real websockets customer whose coroutines run on the server's event loop.
+
+    Every frame it receives is kept in ``frames`` (appended from the server's thread), so a
+    Qt test waits on them with ``qtbot.waitUntil`` while the Qt event loop keeps running.
+    """
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.frames: list[Any] = []
+        self.conversation_id = ""
+        self.token = ""
+        self._ws: Any = None
+        self._reader: Any = None
+
+    def _run(self, coro: Any) -> Any:
+        loop = self.server.running.loop
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(TIMEOUT_MS / 1000)
+
+    def start(self, name: str, profile: dict[str, str] | None = None) -> str:
+        async def go() -> None:
+            from websockets.asyncio.client import connect
+
+            self._ws = await connect(self.server.running.customer_url)
+            await self._ws.send(
+                encode(StartConversation(name=name, profile=profile or {})).decode()
+            )
+            while True:
+                frame = parse_server_frame(await self._ws.recv())
+                self.frames.append(frame)
+                if isinstance(frame, ConversationStarted):
+                    self.conversation_id, self.token = frame.conversation_id, frame.token
+                    break
+            self._reader = asyncio.ensure_future(self._read())
+
+        self._run(go())
+        return self.conversation_id
+
+    def resume(self) -> None:
+        """Reconnect (after a server restart) and replay from the last seq received."""
+        last = max((m.seq for m in self.messages()), default=0)
+
+        async def go() -> None:
+            from websockets.asyncio.client import connect
+
+            self._ws = await connect(self.server.running.customer_url)
+            frame = ResumeConversation(token=self.token, last_seq=last)
+            await self._ws.send(encode(frame).decode())
+            self._reader = asyncio.ensure_future(self._read())
+
+        self._run(go())
+
+    async def _read(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            async for raw in self._ws:
+                self.frames.append(parse_server_frame(raw))
+        except ConnectionClosed:
+            pass
+
+    def send(self, frame: Any) -> None:
+        async def go() -> None:
+            await self._ws.send(encode(frame).decode())
+
+        self._run(go())
+
+    def say(self, text: str) -> str:
+        client_msg_id = uuid.uuid4().hex
+        self.send(SendMessage(client_msg_id=client_msg_id, text=text))
+        return client_msg_id
+
+    def ask_for_human(self) -> None:
+        self.send(RequestHuman(note="转人工"))
+
+    def messages(self, where: Callable[[Any], bool] = lambda m: True) -> list[Any]:
+        return [
+            f.message for f in list(self.frames) if isinstance(f, MessageFrame) and where(f.message)
+        ]
+
+    def close(self) -> None:
+        running = self.server.running
+        if self._ws is None or running is None or running.loop.is_closed():
+            return
+
+        async def go() -> None:
+            await self._ws.close()
+
+        with contextlib.suppress(Exception):  # the server may be stopping (restart tests)
+            self._run(go())
