@@ -83,8 +83,8 @@ class BotConfig:
     threshold: float | None = None
     switch_score: float | None = None
     clarify_enabled: bool = True
-    clarify_floor: float = 0.8
-    clarify_margin: float = 0.12
+    clarify_floor: float = 0.3
+    clarify_options: int = 3
     max_chars: int = 500
     flows_path: Path | None = None
     smalltalk_path: Path | None = None
@@ -123,6 +123,7 @@ DEFAULT_MESSAGES: Mapping[str, Texts] = {
         "No agent is available now. Please leave a message with your contact details.",
     ),
     "clarify": Texts("您是想问：\n{options}\n请回复序号。", "Did you mean:\n{options}"),
+    "clarify_one": Texts("您是想问「{title}」吗？", 'Did you mean "{title}"?'),
     "flow_cancelled": Texts("好的，已取消。", "OK, cancelled."),
     "flow_invalid_confirm": Texts("请回复“是”或“否”。", 'Please reply "yes" or "no".'),
     "flow_which": Texts("请问要修改哪一项？{labels}", "What would you like to change? {labels}"),
@@ -170,8 +171,8 @@ def load_config(path: Path | None = None) -> BotConfig:
         threshold=_number(matching, "threshold", f"{where}: matching", 0.0, 1.0),
         switch_score=_number(matching, "switch_score", f"{where}: matching", 0.0, 1.0),
         clarify_enabled=bool(clarify.get("enabled", True)),
-        clarify_floor=_number(clarify, "floor", f"{where}: matching.clarify", 0.0, 1.0) or 0.8,
-        clarify_margin=_number(clarify, "margin", f"{where}: matching.clarify", 0.0, 1.0) or 0.12,
+        clarify_floor=_number(clarify, "floor", f"{where}: matching.clarify", 0.0, 1.0) or 0.3,
+        clarify_options=int(_number(clarify, "options", f"{where}: matching.clarify", 1, 5) or 3),
         max_chars=int(max_chars) if max_chars else 500,
         flows_path=sibling("flows"),
         smalltalk_path=sibling("smalltalk"),

@@ -8,7 +8,8 @@ For each :class:`~desk_app.bot.seam.Turn` the bot decides, first match wins:
 3. small talk (greeting, thanks, "are you a bot") -> a polite :class:`Answer`;
 4. a flow trigger ("我要退货") -> the flow starts and asks its first question;
 5. a knowledge article scoring at least the threshold -> its answer;
-6. two close guesses just under the threshold -> "您是想问：A 还是 B？" (clarification);
+6. the best guess below the threshold but above a floor -> "您是想问：…" with up to three
+   suggestions (``answered=False``); the contact's next "2" / "第二个" / "是" picks one;
 7. otherwise "没听懂" (``answered=False``); after ``failures_before_handoff`` such turns in a
    row -> :class:`Handoff` (``repeated_failure``).
 
@@ -19,7 +20,7 @@ server or client can prefill the ticket.
 
 The bot's memory lives in the state dict it returns (JSON-safe): ``lang`` (zh/en),
 ``failures`` (consecutive unanswered turns), ``flow`` (the running flow's step and slots),
-``clarify`` (the two offered articles), ``context`` (slots collected by finished flows; they
+``clarify`` (the suggested articles), ``context`` (slots collected by finished flows; they
 ride along with any later handoff), ``turns`` (a counter that varies small-talk answers).
 
 Knowledge search runs once per batch (``KnowledgeIndex.search_many``) for every turn, so a
@@ -30,15 +31,16 @@ text a contact can type makes :meth:`DeskBot.respond` raise.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk_app.bot.config import DEFAULT_MESSAGES, BotConfig, load_config
-from desk_app.bot.flows import FLOW_PREFIX, Flow, FlowBook, FlowOutcome, is_cancel
+from desk_app.bot.flows import FLOW_PREFIX, Flow, FlowBook, FlowOutcome, is_cancel, yes_or_no
 from desk_app.bot.handoff import HandoffPolicy
-from desk_app.bot.language import detect_language
+from desk_app.bot.language import detect_language, fold
 from desk_app.bot.seam import Answer, Ask, BotReply, Decision, Handoff, Turn
 from desk_app.bot.smalltalk import SmallTalk
 from desk_app.protocol.messages import HandoffReason, IntentGuess
@@ -51,6 +53,7 @@ __all__ = ["DeskBot", "build_bot", "flow_documents"]
 log = logging.getLogger("desk_app.bot")
 
 GUESSES = 3  # intent guesses carried by a handoff or an unanswered reply
+_LONG_NUMBER = re.compile(r"(?<!\d)\d(?:[\s-]?\d){6,}(?!\d)")
 SEARCH_LIMIT = 5
 
 
@@ -142,6 +145,8 @@ class DeskBot:
             previous = turn.state.get("lang") if isinstance(turn.state, Mapping) else None
             lang = detect_language(text, locale=turn.locale or "zh-CN", previous=previous)
             query = self.smalltalk.strip_greeting(text) if text else ""
+            # order and phone numbers say nothing about the topic and drown a short question
+            query = " ".join(_LONG_NUMBER.sub(" ", query).split()) or query
             return _Prepared(text, query, lang)
         except Exception:
             log.exception("bot.prepare_failed")
@@ -245,7 +250,15 @@ class DeskBot:
         if offered is not None:
             question, options = offered
             state["clarify"] = options
-            return Ask(text=question, slot="clarify"), state
+            return (
+                Answer(
+                    text=question,
+                    score=_score(articles[0].score),
+                    intents=self._guesses(matches),
+                    answered=False,  # the knowledge-gap report should see this question
+                ),
+                state,
+            )
 
         return self._fallback(turn, state, matches)
 
@@ -434,20 +447,26 @@ class DeskBot:
     def _clarification(
         self, articles: list[Match], threshold: float, lang: str
     ) -> tuple[str, list[dict[str, Any]]] | None:
-        """The question and the two options, when the best two are close and near the bar."""
-        if not self.config.clarify_enabled or len(articles) < 2:
+        """Suggestions when the best article is below the bar but above ``floor`` × it.
+
+        Further options are shown only when they are not noise (at least half the floor).
+        Returns the text and the options kept in the state for the contact's pick.
+        """
+        if not self.config.clarify_enabled or not articles:
             return None
-        first, second = articles[0], articles[1]
         floor = threshold * self.config.clarify_floor
-        if not (floor <= second.score <= first.score < threshold):
+        if not floor <= articles[0].score < threshold:
             return None
-        if first.score - second.score > self.config.clarify_margin:
-            return None
+        chosen = [articles[0]] + [
+            m for m in articles[1 : self.config.clarify_options] if m.score >= floor / 2
+        ]
         options = [
             {"id": m.article_id, "title": m.title, "answer": m.answer, "score": _score(m.score)}
-            for m in (first, second)
+            for m in chosen
         ]
-        lines = "\n".join(f"{n}. {m.title}" for n, m in enumerate((first, second), start=1))
+        if len(chosen) == 1:
+            return self.config.text("clarify_one", lang, title=chosen[0].title), options
+        lines = "\n".join(f"{n}. {m.title}" for n, m in enumerate(chosen, start=1))
         return self.config.text("clarify", lang, options=lines), options
 
 
@@ -471,27 +490,35 @@ def _strings(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items() if isinstance(v, str | int | float)}
 
 
-_FIRST = ("1", "第一个", "第一", "一", "前者", "第1个", "a", "first", "the first", "first one")
-_SECOND = ("2", "第二个", "第二", "二", "后者", "第2个", "b", "second", "the second", "second one")
+_ORDINAL = re.compile(
+    r"^(?:第|no\.?|number|option|#)?\s*([1-9]|[一二两三四五六七八九])\s*(?:个|项|条|种|\.|、)?$"
+)
+_CN_ORDINAL = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def _pick(options: list[Any], text: str) -> Mapping[str, Any] | None:
-    """The clarification option the contact chose ("1", "第二个", or its title), else None."""
-    from desk_app.bot.language import fold
-
-    answer = fold(text).strip(" .。!！?？、,，个")
-    if answer in _FIRST or answer.startswith(("1.", "1、")):
-        chosen = options[0]
-    elif answer in _SECOND or answer.startswith(("2.", "2、")):
-        chosen = options[1] if len(options) > 1 else None
-    else:
-        chosen = next(
-            (o for o in options if isinstance(o, Mapping) and fold(str(o.get("title"))) == answer),
-            None,
-        )
-    if not isinstance(chosen, Mapping) or not chosen.get("answer"):
+    """The suggestion the contact chose ("2", "第二个", "是" to a single one, or its title)."""
+    valid = [o for o in options if isinstance(o, Mapping) and o.get("answer") and o.get("id")]
+    if not valid or len(valid) != len(options):
         return None
-    return chosen
+    answer = fold(text).strip(" .。!！?？、,，~～")
+    if found := _ORDINAL.match(answer):
+        number = int(found[1]) if found[1].isdigit() else _CN_ORDINAL[found[1]]
+        return valid[number - 1] if number <= len(valid) else None
+    if len(valid) == 1 and yes_or_no(text) is True:
+        return valid[0]
+    return next((o for o in valid if fold(str(o.get("title"))) == answer), None)
 
 
 def build_bot(index: KnowledgeIndex, config_path: Path | None = None) -> DeskBot:

@@ -280,6 +280,13 @@ _ORDINAL = re.compile(
     r"^(?:第|no\.?|number|option|#)?\s*(\d{1,2}|[一二两三四五六七八九十])\s*"
     r"(?:个|项|种|号|类|\.|、)?$"
 )
+_FIX_SIGNAL = re.compile(
+    r"^\s*(?:也|好像|可能)?\s*(?:错了|不对|有误|写错|填错|搞错|改成|改为|换成|变成|应该是|是|为|:|：|"
+    r"(?:is )?wrong|should be|is|to)",
+    re.IGNORECASE,
+)
+"""After a slot's name, the words that make "订单号错了…" a correction rather than an answer
+that happens to contain the name ("商品有质量问题" as a return reason)."""
 _CHANGE_WORD = re.compile(
     r"^\s*(?:应该|要|需要|请)?\s*(?:改成|改为|换成|变成|修改为|更正为|是|为|"
     r"写成|:|：|to|is|should be|=)\s*",
@@ -520,7 +527,7 @@ class FlowBook:
             # another answer named and corrected ("订单号错了，是…") beats taking the text as
             # this answer: a free-text slot would otherwise swallow it
             mentioned = self._mentioned(flow, text, only=set(slots) - {asking.name})
-            if mentioned is not None:
+            if mentioned is not None and _FIX_SIGNAL.match(mentioned[1]):
                 slot, rest = mentioned
                 value = self._value_after_name(slot, rest, today)
                 if value is not None:

@@ -44,6 +44,7 @@ class SmallTalkIntent:
     phrases: tuple[str, ...]
     answers_zh: tuple[str, ...]
     answers_en: tuple[str, ...]
+    not_a_prefix: frozenset[str] = frozenset()
 
     def answer(self, lang: str, turn: int = 0) -> str:
         answers = self.answers_en if lang == "en" and self.answers_en else self.answers_zh
@@ -139,7 +140,13 @@ class SmallTalk:
         if greeting is None:
             return None
         phrases = sorted(
-            {fold(p).strip() for p in greeting.phrases if fold(p).strip()}, key=len, reverse=True
+            {
+                fold(p).strip()
+                for p in greeting.phrases
+                if fold(p).strip() and p not in greeting.not_a_prefix
+            },
+            key=len,
+            reverse=True,
         )
         long = [
             re.escape(p) + ("(?![a-z])" if p[-1].isascii() else "") for p in phrases if len(p) > 1
@@ -189,4 +196,9 @@ def _intent(name: Any, body: Any, where: str) -> SmallTalkIntent:
     zh = _texts(answers["zh"], f"{where}: {name}.answers.zh")
     en = _texts(answers["en"], f"{where}: {name}.answers.en") if answers.get("en") else ()
     phrases = _texts(body.get("phrases"), f"{where}: {name}.phrases")
-    return SmallTalkIntent(str(name), phrases, zh, en)
+    keep = (
+        _texts(body["not_a_prefix"], f"{where}: {name}.not_a_prefix")
+        if body.get("not_a_prefix")
+        else ()
+    )
+    return SmallTalkIntent(str(name), phrases, zh, en, frozenset(keep))
