@@ -33,7 +33,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def service(store: Store) -> KnowledgeService:
-    return load_knowledge(store)
+    service = load_knowledge(store)
+    build_bot(service.index)  # the server indexes the bot's flows in the same index
+    service.index.wait_ready(timeout=120)  # as after start-up; edits below are not waited for
+    return service
 
 
 def ask(service: KnowledgeService, text: str) -> Answer | Ask:
@@ -69,7 +72,6 @@ def test_first_start_imports_the_sample_once(store: Store) -> None:
 
 
 async def test_search_gives_article_hits_without_flows(service: KnowledgeService) -> None:
-    build_bot(service.index)  # indexes the flows in the same index
     hits = await service.search("我要退货，退款多久到账", limit=5)
     assert hits
     assert len(hits) <= 5
