@@ -46,6 +46,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("AgentDesk")
     app.setDesktopFileName("agent-desk")
     app.setWindowIcon(QIcon(str(icon_path("app"))))
+    theme.prefer_simplified_chinese_fonts(app)
     return app
 
 

@@ -105,6 +105,27 @@ def _light_palette() -> QPalette:
     return p
 
 
+# Tried in order after the platform's UI font, for Han characters. Without them a Latin UI
+# font falls back to whichever CJK font fontconfig finds first, often a Japanese or bold
+# face, and simplified Chinese then shows Japanese glyph shapes.
+SIMPLIFIED_CHINESE_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei UI",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+)
+
+
+def prefer_simplified_chinese_fonts(app: QApplication) -> None:
+    """Keep the UI font, and name simplified-Chinese fonts as its fallbacks."""
+    font = app.font()
+    families = [font.family(), *(f for f in SIMPLIFIED_CHINESE_FONTS if f != font.family())]
+    font.setFamilies(families)
+    app.setFont(font)
+
+
 def apply_theme(app: QApplication, name: str) -> str:
     """Switch the whole application to ``light`` or ``dark``; returns the theme applied."""
     global _current

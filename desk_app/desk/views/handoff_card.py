@@ -101,9 +101,11 @@ class HandoffCard(QFrame):
         self.reason.setText(reason_label(handoff.reason) if handoff else self.tr("No handoff"))
         row = 0
         if handoff is not None:
-            if handoff.intents:
-                guesses = sorted(handoff.intents, key=lambda g: g.score, reverse=True)[:3]
-                text = "   ".join(f"{g.title or g.intent} {g.score:.0%}" for g in guesses)
+            guesses = sorted(handoff.intents, key=lambda g: g.score, reverse=True)
+            # The best guess always; others only when they carry some weight (>= 5 %).
+            guesses = [g for i, g in enumerate(guesses[:3]) if i == 0 or g.score >= 0.05]
+            if guesses:
+                text = "  ·  ".join(f"{g.title or g.intent} {g.score:.0%}" for g in guesses)
                 self._row(row, self.tr("Intent guesses"), text)
                 row += 1
             slot = self.tr("Slot")

@@ -199,8 +199,11 @@ class QueueView(QWidget):
             QueueColumn.PRIORITY: 52,
             QueueColumn.CHANNEL: 52,
         }
+        metrics = header.fontMetrics()
         for column, width in widths.items():
-            header.resizeSection(column, width)
+            # never narrower than the (translated) title plus room for the sort arrow
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            header.resizeSection(column, max(width, metrics.horizontalAdvance(title) + 28))
         self.table.accept_requested.connect(self.accept_requested)
         self.table.doubleClicked.connect(self._on_double_click)
         layout.addWidget(self.table, 1)
