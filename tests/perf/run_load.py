@@ -262,8 +262,8 @@ def fmt(value: float | None, digits: int = 0, suffix: str = "") -> str:
 
 def table(results: list[Result], runs: int, source: str) -> str:
     rows = [
-        "| scenario | loop | msg/s | vs echo | p50 ms | p99 ms | server CPU µs/msg "
-        "| gen CPU % of server | RSS MiB (peak) | errors | bot |",
+        "| scenario | loop | msg/s | vs echo | CPU/msg vs echo | p50 ms | p99 ms "
+        "| server CPU µs/msg | RSS MiB (peak) | errors + unanswered | bot |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     keys = list(dict.fromkeys((r.scenario, r.loop) for r in results))
@@ -272,32 +272,34 @@ def table(results: list[Result], runs: int, source: str) -> str:
         if not mine:
             rows.append(f"| {name} | {loop} | failed | | | | | | | | |")
             continue
-        ratios = []
+        closed = SCENARIOS[name].mode == "closed"
+        ratios: list[float | None] = []
+        cpu_ratios: list[float | None] = []
         for r in mine:
-            base_name = "echo-open" if SCENARIOS[name].mode == "open" else "echo"
             base = [
                 b for b in results
-                if b.scenario == base_name and b.loop == loop and b.run == r.run and b.gen
+                if b.scenario == "echo" and b.loop == loop and b.run == r.run and b.gen
             ]  # fmt: skip
-            if base and base[0].rate and name != base_name:
+            if closed and name != "echo" and base and base[0].rate:
                 ratios.append(r.rate / base[0].rate)
-        gen_share = [
-            r.gen["generator_cpu_s"] / r.server_cpu_s if r.server_cpu_s else None for r in mine
-        ]
-        ratio = med(ratios)  # type: ignore[arg-type]
+                echo_cpu, cpu = base[0].cpu_us_per_msg, r.cpu_us_per_msg
+                cpu_ratios.append(echo_cpu / cpu if echo_cpu and cpu else None)
+        ratio, cpu_ratio = med(ratios), med(cpu_ratios)
+        problems = sum(r.gen.get("errors", 0) + (r.gen.get("unanswered") or 0) for r in mine)
         rows.append(
             f"| {name} | {loop} | {fmt(med([r.rate for r in mine]))} "
             f"| {fmt(ratio * 100 if ratio else None, 0, ' %')} "
+            f"| {fmt(cpu_ratio * 100 if cpu_ratio else None, 0, ' %')} "
             f"| {fmt(med([r.gen.get('p50_ms') for r in mine]), 1)} "
             f"| {fmt(med([r.gen.get('p99_ms') for r in mine]), 1)} "
             f"| {fmt(med([r.cpu_us_per_msg for r in mine]))} "
-            f"| {fmt(med([g * 100 if g else None for g in gen_share]), 0, ' %')} "
             f"| {fmt(med([r.rss_mb for r in mine]))} ({fmt(med([r.peak_rss_mb for r in mine]))}) "
-            f"| {sum(r.gen.get('errors', 0) + (r.gen.get('unanswered') or 0) for r in mine)} "
-            f"| {mine[0].bot} |"
+            f"| {problems} | {mine[0].bot} |"
         )
     note = (
-        f"median of {runs} run(s); vs echo = median of per-run ratios to the echo server; {source}"
+        f"median of {runs} run(s); vs echo = median of per-run ratios of msg/s to the echo "
+        "server's (closed loop only); CPU/msg vs echo = echo's server CPU per message divided "
+        f"by this one's (robust when other work competes for the cores); {source}"
     )
     return "\n".join(rows) + f"\n\n{note}"
 
@@ -312,6 +314,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=500.0, help="offered msg/s for c, echo-open")
     parser.add_argument("--json", help="also write every run's raw result here")
+    parser.add_argument("--from-json", help="only print the table of an earlier --json file")
     parser.add_argument(
         "--server-script",
         help="run this script instead of loadgen.serve (same arguments): to measure a "
@@ -326,6 +329,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.server_script:
         SERVER_MODULE[:] = [str(Path(args.server_script).resolve())]
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        source = saved["source"] if isinstance(saved, dict) else "source not recorded"
+        rows = saved["results"] if isinstance(saved, dict) else saved
+        loaded = [Result(**{k: v for k, v in r.items()}) for r in rows]
+        print(table(loaded, max(r.run for r in loaded), source))
+        return
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     loops = [x.strip() for x in args.loops.split(",") if x.strip()]
     results: list[Result] = []
@@ -357,9 +367,8 @@ def main() -> None:
                     )
     print(table(results, args.runs, source))
     if args.json:
-        Path(args.json).write_text(
-            json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=1)
-        )
+        saved = {"source": source, "results": [r.__dict__ for r in results]}
+        Path(args.json).write_text(json.dumps(saved, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":
