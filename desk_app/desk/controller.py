@@ -94,6 +94,7 @@ class DeskController(QObject):
         self.details: dict[str, ConversationDetail] = {}
         self.suggestions: dict[str, list[ArticleHit]] = {}
         self.agent: AgentInfo | None = None
+        self.known_agents: dict[str, str] = {}  # agent id -> display name
         self.current: str | None = None  # the conversation on screen: its messages are read
         self.window_active: Callable[[], bool] = lambda: True
         self._pending_owner: dict[str, str] = {}  # client_msg_id -> conversation id
@@ -120,13 +121,22 @@ class DeskController(QObject):
         self.agent = frame.agent
         self.agent_changed.emit(frame.agent)
 
+    def _learn_agents(self, items: list[QueueItem]) -> None:
+        """Remember agents seen holding conversations (supervisors get those in the queue):
+        the transfer dialog offers them by name, since the protocol has no roster frame."""
+        for item in items:
+            if item.assignee_id:
+                self.known_agents[item.assignee_id] = item.assignee_name or item.assignee_id
+
     def _on_snapshot(self, frame: QueueSnapshot) -> None:
+        self._learn_agents(frame.items)
         self._queue_pending.clear()
         self.queue.reset(frame.items)
         self._snapshot_seen = True
 
     def _on_queue_updated(self, frame: QueueUpdated) -> None:
         item = frame.item
+        self._learn_agents([item])
         cid = item.conversation_id
         known = cid in self.queue or self._queue_pending.get(cid) is not None
         self._defer_queue(cid, item)

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 
 from desk_app.desk.settings import DeskSettings
@@ -42,6 +44,39 @@ from desk_app.protocol.messages import (
 @pytest.fixture
 def desk_settings(tmp_path: Path) -> DeskSettings:
     return DeskSettings(QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat))
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that keeps secrets in memory (keyring's own extension point)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[Callable[[KeyringBackend], KeyringBackend]]:
+    previous = keyring.get_keyring()
+    holder: dict[str, KeyringBackend] = {}
+
+    def install(backend: KeyringBackend) -> KeyringBackend:
+        keyring.set_keyring(backend)
+        holder["b"] = backend
+        return backend
+
+    yield install
+    keyring.set_keyring(previous)
 
 
 class RecordingSink:

@@ -366,3 +366,50 @@ def test_dropped_connection_and_server_restart_lose_nothing_and_double_nothing(
     finally:
         customer.close()
         server.close()
+
+
+def test_transfer_to_a_team_and_return_to_the_bot(
+    qtbot: Any,
+    live_server: LiveServer,
+    desk_settings: DeskSettings,
+    customers: list[Customer],
+    desks: list[DeskApp],
+) -> None:
+    from desk_app.desk.dialogs.transfer import TransferDialog
+
+    from .conftest import StaffClient
+
+    username = live_server.new_agent(display_name="周杰", capacity=10)
+    _desk, window = sign_in(qtbot, live_server, desk_settings, desks, username)
+
+    # transfer: the dialog names the team; the conversation leaves this desk for the VIP team
+    first = new_customer(live_server, customers, "吴先生")
+    hand_off(qtbot, first, "会员积分怎么兑换？")
+    wait(qtbot, lambda: first.conversation_id in window.views)
+    vip = StaffClient(live_server)  # signs in after: the first conversation went to this desk
+    vip.login(live_server.new_agent(display_name="VIP组", teams=("VIP",), capacity=1))
+    window.show_conversation(first.conversation_id)
+
+    def fill_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, TransferDialog)
+        dialog.to_team.setChecked(True)
+        dialog.team.setCurrentText("VIP")
+        dialog.note.setText("金卡会员，积分问题")
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_dialog)
+    window.transfer_action.trigger()
+    wait(qtbot, lambda: first.conversation_id not in window.views)
+    wait(qtbot, lambda: vip.holds(first.conversation_id))
+
+    # return to bot: the customer's next question is answered by the bot again
+    second = new_customer(live_server, customers, "郑女士")
+    hand_off(qtbot, second, "优惠券为什么用不了？")
+    wait(qtbot, lambda: second.conversation_id in window.views)
+    window.show_conversation(second.conversation_id)
+    window.return_action.trigger()
+    wait(qtbot, lambda: second.conversation_id not in window.views)
+    before = len(second.messages(lambda m: m.sender == Sender.BOT))
+    second.say("退款多久能到账？")
+    wait(qtbot, lambda: len(second.messages(lambda m: m.sender == Sender.BOT)) > before)

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import keyring
-import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from desk_app.desk.settings import KEYRING_SERVICE, DeskSettings, TokenVault
 
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps secrets in memory (keyring's own extension point)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
+from .conftest import MemoryKeyring
 
 
 class BrokenKeyring(MemoryKeyring):
@@ -42,20 +21,6 @@ class BrokenKeyring(MemoryKeyring):
 
     def delete_password(self, service: str, username: str) -> None:
         raise RuntimeError("dbus went away")
-
-
-@pytest.fixture
-def use_keyring() -> Iterator[object]:
-    previous = keyring.get_keyring()
-    holder: dict[str, KeyringBackend] = {}
-
-    def install(backend: KeyringBackend) -> KeyringBackend:
-        keyring.set_keyring(backend)
-        holder["b"] = backend
-        return backend
-
-    yield install
-    keyring.set_keyring(previous)
 
 
 def test_settings_round_trip(desk_settings: DeskSettings) -> None:

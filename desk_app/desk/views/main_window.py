@@ -432,7 +432,12 @@ class MainWindow(QMainWindow):
 
         agent = self.controller.agent
         teams = list(agent.teams) if agent else []
-        dialog = TransferDialog(teams=teams, parent=self)
+        me = agent.id if agent else ""
+        others = sorted(
+            ((aid, name) for aid, name in self.controller.known_agents.items() if aid != me),
+            key=lambda pair: pair[1],
+        )
+        dialog = TransferDialog(teams=teams, agents=others, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             to_agent, to_team, note = dialog.destination()
             self.controller.transfer(
