@@ -26,12 +26,12 @@ already waiting.
 Cost with *n* waiting conversations, *t* teams that have waiting conversations and *a*
 agents: ``enqueue`` is a bisect plus a list insert (O(log n) comparisons and one memmove of
 at most n pointers: under a microsecond at 5,000) and an O(a) scan for an agent;
-``remove`` and ``position`` are O(t log n); an assignment from ``update_agent`` is O(t).
+``remove`` and ``position`` are O(t log n); an assignment from ``update_agent`` is O(t);
+``positions`` (everyone's place and estimate at once) is O(n log t + a t).
 """
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 from bisect import bisect_left, insort
@@ -100,10 +100,10 @@ class Waiting:
     front: bool = False
 
 
-# Sort key: (-priority, 0 for front else 1, since in seconds, arrival seq, conversation_id).
-# ``seq`` is unique, so the id at the end is never compared; it is there to get from a key
-# back to its conversation without a second lookup.
-_Key = tuple[int, int, float, int, str]
+# Sort key: (-priority, 0 for front else 1, since in seconds, arrival seq, conversation_id,
+# team). ``seq`` is unique, so what follows it is never compared; it is there to get from a
+# key back to its conversation and team without a second lookup.
+_Key = tuple[int, int, float, int, str, str | None]
 
 
 @dataclass(slots=True)
@@ -167,7 +167,7 @@ class WaitingQueue:
         agent = self._best_agent_for(team)
         if agent is not None:
             return [self._assign(conversation_id, agent, now_s)]
-        key: _Key = (-priority, 0 if front else 1, at, next(self._seq), conversation_id)
+        key: _Key = (-priority, 0 if front else 1, at, next(self._seq), conversation_id, team)
         insort(self._by_team.setdefault(team, []), key)
         self._entries[conversation_id] = _Entry(
             key, Waiting(conversation_id, since, priority, team, front)
@@ -210,13 +210,40 @@ class WaitingQueue:
         if place is None:
             return 0
         team = self._entries[conversation_id].waiting.team
-        slots = sum(
+        return self._estimate(place, self.mean_handle_seconds(), self._slots(team))
+
+    def positions(self, now: Moment) -> list[tuple[str, int, int]]:
+        """``(conversation_id, position, estimated_wait_seconds)`` for everyone, next first.
+
+        The same figures as :meth:`position` and :meth:`estimated_wait_seconds`, in one pass
+        (a C-level merge of the t sorted runs: O(n log t + a t)) rather than n calls
+        (O(n (t log n + a))): about 10x less work at 5,000 waiting, which the server pays
+        whenever the queue changes.
+        """
+        del now
+        handle = self.mean_handle_seconds()
+        per_place: dict[str | None, float] = {  # seconds each place ahead costs, per team
+            team: handle / max(1, self._slots(team)) for team in self._by_team
+        }
+        ceil = math.ceil
+        # sorting the concatenated runs is a C-level merge of t sorted lists
+        ordered = sorted(itertools.chain.from_iterable(self._by_team.values()))
+        return [
+            (key[4], place, ceil(place * per_place[key[5]]))
+            for place, key in enumerate(ordered, start=1)
+        ]
+
+    def _slots(self, team: str | None) -> int:
+        """Capacity of the online agents who may take a conversation for ``team``."""
+        return sum(
             a.load.capacity
             for a in self._agents.values()
             if a.load.online and a.load.capacity > 0 and (team is None or team in a.load.teams)
         )
-        seconds = place * self.mean_handle_seconds() / max(1, slots)
-        return max(0, math.ceil(seconds))
+
+    @staticmethod
+    def _estimate(place: int, handle_seconds: float, slots: int) -> int:
+        return max(0, math.ceil(place * (handle_seconds / max(1, slots))))
 
     def record_handle_time(self, seconds: float) -> None:
         """Feed the estimate with one handled conversation's duration (assignment to close).
@@ -235,8 +262,9 @@ class WaitingQueue:
 
     def waiting(self) -> list[Waiting]:
         """Every waiting conversation, in serving order (next first)."""
-        merged = heapq.merge(*self._by_team.values())
-        return [self._entries[key[4]].waiting for key in merged]
+        entries = self._entries
+        ordered = sorted(itertools.chain.from_iterable(self._by_team.values()))
+        return [entries[key[4]].waiting for key in ordered]
 
     def __len__(self) -> int:
         return len(self._entries)

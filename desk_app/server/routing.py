@@ -66,9 +66,7 @@ class Router:
     def positions(self, now: datetime) -> list[tuple[str, QueuePosition]]:
         """Position frames for the contacts whose position or estimate changed."""
         changed = []
-        for place, waiting in enumerate(self.queue.waiting(), start=1):
-            cid = waiting.conversation_id
-            eta = self.queue.estimated_wait_seconds(cid, now)
+        for cid, place, eta in self.queue.positions(now):  # one pass, not n lookups
             if self._told.get(cid) != (place, eta):
                 self._told[cid] = (place, eta)
                 changed.append((cid, QueuePosition(position=place, estimated_wait_seconds=eta)))

@@ -53,3 +53,12 @@ def test_assign_all_5000(benchmark: Any) -> None:
 
     assigned = benchmark.pedantic(drain, rounds=5, iterations=1)
     assert assigned == N
+
+
+def test_positions_of_5000(benchmark: Any) -> None:
+    """Everyone's place and estimated wait, as the server refreshes them after a change."""
+    queue = filled()
+    for a in range(20):
+        queue.update_agent(AgentLoad(f"a{a}", True, 0, 0, frozenset({"billing"})), 0.0)
+    listed = benchmark(queue.positions, 1e6)
+    assert len(listed) == N

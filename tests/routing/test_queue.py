@@ -263,6 +263,22 @@ def test_estimated_wait_counts_only_slots_that_can_take_a_team_conversation() ->
     assert queue.estimated_wait_seconds("c1", 1.0) == 50
 
 
+def test_positions_lists_everyone_with_the_same_figures_as_one_by_one() -> None:
+    queue = WaitingQueue()
+    queue.update_agent(agent("member", capacity=2, open_count=2, teams=("billing",)), 0.0)
+    queue.update_agent(agent("other", capacity=6, open_count=6), 0.0)
+    queue.record_handle_time(120.0)
+    for i in range(12):
+        queue.enqueue(f"c{i}", float(i), priority=i % 3, team="billing" if i % 4 == 0 else None)
+    listed = queue.positions(100.0)
+    assert [cid for cid, _, _ in listed] == order(queue)
+    assert listed == [
+        (cid, queue.position(cid), queue.estimated_wait_seconds(cid, 100.0)) for cid in order(queue)
+    ]
+    assert [place for _, place, _ in listed] == list(range(1, 13))
+    assert WaitingQueue().positions(0.0) == []
+
+
 def test_datetimes_work_as_time() -> None:
     queue = WaitingQueue()
     t0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
