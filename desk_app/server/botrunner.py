@@ -17,16 +17,19 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from desk_app.bot.seam import Answer, Bot, BotReply, Handoff, Turn
 from desk_app.protocol.messages import HandoffReason
 from desk_app.store.models import utcnow
 
 log = logging.getLogger("desk_app.server.bot")
+
+T = TypeVar("T")
 
 MAX_BATCH = 256
 STATE_CACHE = 20_000
@@ -78,6 +81,20 @@ class BotRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def in_bot_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on the bot's worker thread (CPU work that touches the index).
+
+        One thread owns the knowledge index: the bot's matching, agents' searches and
+        suggestions never run concurrently with each other or stall the event loop.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)
+
+    async def drive_in_bot_thread(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run a coroutine (``make()``) to completion on the bot's thread, in a loop of its
+        own: for async APIs whose work is CPU (``KnowledgeService.search``)."""
+        return await self.in_bot_thread(_drive, make)  # type: ignore[no-any-return]
 
     def submit(self, job: BotJob) -> None:
         self._idle.clear()
@@ -184,6 +201,16 @@ class BotRunner:
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                 log.error("bot.apply_failed", exc_info=result)
+
+
+_thread_loop = threading.local()
+
+
+def _drive(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    loop = getattr(_thread_loop, "loop", None)
+    if loop is None:
+        loop = _thread_loop.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(make())
 
 
 def _fallback(turn: Turn) -> BotReply:

@@ -6,9 +6,9 @@ limit, over the rate limit, binary, not JSON, of an unknown type or with a wrong
 raises as a :class:`DeskError` becomes an ``error`` frame with that error's code; any other
 exception is logged and answered with ``internal``. The endpoint only sees valid frames.
 
-Sending never blocks the sender: frames are written straight into the transport (websockets'
-``broadcast``), so one slow client cannot stall a fan-out to others. A client that stops
-reading and lets more than :data:`MAX_BUFFERED` bytes pile up is disconnected (1008).
+Sending never blocks the sender: frames go into the connection's transport without waiting
+for the client (see :meth:`Connection.push`), so one slow client cannot stall a fan-out. A
+client that stops reading and lets more than :data:`MAX_BUFFERED` bytes pile up is dropped.
 
 Replay without duplicates: while a contact resumes (or an agent syncs) a conversation, live
 messages for it are held back; after the replay (everything up to seq *n*), held and later
@@ -18,13 +18,14 @@ nothing is missed.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
@@ -68,6 +69,8 @@ class Connection:
         # agent side: who is logged in (set by the agent endpoint)
         self.principal: Any = None
         self._held: dict[str, list[tuple[int, bytes]]] = {}
+        self._outbox: list[bytes] | None = None
+        self._loop = asyncio.get_running_loop()
         self._floor: dict[str, int] = {}
 
     @property
@@ -77,14 +80,36 @@ class Connection:
     # -- sending ------------------------------------------------------------------------------
 
     def push(self, data: bytes) -> None:
-        """Write one encoded frame as a text frame, without waiting."""
-        if not self.open:
+        """Queue one encoded frame; every frame queued in this loop turn goes out together.
+
+        One ``socket.send`` per loop turn and connection instead of one per frame: an agent
+        holding many conversations gets their messages in one write, and a reply and a
+        fan-out to the same client share it. Costs at most one loop turn of latency.
+        """
+        if self._outbox is not None:
+            self._outbox.append(data)
+        elif self.open:
+            self._outbox = [data]
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        frames, self._outbox = self._outbox, None
+        ws = self.ws
+        if not frames or ws.protocol.state is not State.OPEN:
             return
-        broadcast([self.ws], data, text=True)
-        transport = self.ws.transport
-        if transport is not None and transport.get_write_buffer_size() > MAX_BUFFERED:
+        protocol = ws.protocol
+        for data in frames:
+            protocol.send_text(data)
+        chunks = protocol.data_to_send()
+        transport = ws.transport
+        joined = b"".join(chunks)
+        if joined:
+            transport.write(joined)
+        if b"" in chunks:  # the protocol asked for a half-close (not expected while open)
+            ws.send_data()
+        if transport.get_write_buffer_size() > MAX_BUFFERED:
             log.warning("connection.slow_consumer", extra={"connection": self.id})
-            self.ws.transport.abort()
+            transport.abort()
 
     def send(self, frame: Frame) -> None:
         self.push(encode(frame))

@@ -44,9 +44,7 @@ from desk_app.protocol.messages import (
     HandoffReason,
     KnowledgeResults,
     KnowledgeSubmitted,
-    KnowledgeSuggestions,
     LeaveMessage,
-    Message,
     QueueItem,
     QueueRemoved,
     QueueUpdated,
@@ -70,6 +68,7 @@ from desk_app.server.connection import Connection
 from desk_app.server.hub import Hub
 from desk_app.server.presence import Principal, Roster
 from desk_app.server.routing import Router
+from desk_app.server.suggestions import Suggester
 from desk_app.server.texts import say
 from desk_app.store import conversations as repo
 from desk_app.store.database import Store
@@ -115,6 +114,9 @@ class ConversationService:
             load_states=self._load_bot_states,
             agents_available=self.router.any_online,
         )
+        self.suggester = (
+            Suggester(knowledge, self.bot, self.hub.to_agent) if knowledge is not None else None
+        )
         self.assignees: dict[str, str] = {}  # conversation id -> agent id, for typing relay
         self._tasks: set[asyncio.Task[Any]] = set()
         self._positions_due = False
@@ -124,6 +126,8 @@ class ConversationService:
     async def start(self) -> None:
         """Rebuild the queue from the store and start the bot runner."""
         self.bot.start()
+        if self.suggester is not None:
+            self.suggester.start()
         items = await self.store.read(repo.queued_items)
         for item in items:
             self.router.enqueue(item, item.waiting_since or utcnow())
@@ -133,6 +137,8 @@ class ConversationService:
             log.info("queue.restored", extra={"waiting": len(items)})
 
     async def stop(self) -> None:
+        if self.suggester is not None:
+            await self.suggester.stop()
         await self.bot.stop()
         for task in list(self._tasks):
             task.cancel()
@@ -281,8 +287,8 @@ class ConversationService:
         elif status == ASSIGNED and appended.assignee_id is not None:
             agent_id = appended.assignee_id
             self.hub.message_to_agent(agent_id, message)
-            if self.knowledge is not None:
-                self.spawn(self._suggest(agent_id, message), "knowledge.suggest")
+            if self.suggester is not None:
+                self.suggester.submit(agent_id, message)
 
     def contact_typing(self, conn: Connection, frame: Typing) -> None:
         cid = conn.conversation_id
@@ -482,30 +488,52 @@ class ConversationService:
         await self.carry_out(assigns, "auto")
         self.positions_changed()
 
-    async def carry_out(self, assigns: list[Assign], how: str) -> None:
-        """Store and announce routing's decisions; give back what could not be stored."""
-        for decision in assigns:
-            listed = self.router.taken(decision) is not None
-            now = utcnow()
-            try:
-                detail, previous = await self.store.write(
-                    lambda s, d=decision, at=now: repo.assign(
-                        s, d.conversation_id, d.agent_id, how, at
-                    )
+    async def carry_out(self, assigns: list[Assign], how: str, *, depth: int = 0) -> None:
+        """Store and announce routing's decisions; give back what could not be stored.
+
+        The writes go to the store together, so an agent logging in to a long queue gets
+        all their conversations in one commit, not one commit (and fsync) each.
+        """
+        if not assigns:
+            return
+        now = utcnow()
+        if depth > 3:  # the store keeps failing: stop re-routing (a restart restores the queue)
+            for decision in assigns:
+                self.router.taken(decision)
+                self.router.adjust(decision.agent_id, -1, now)
+            log.error("assignment.given_up", extra={"count": len(assigns)})
+            return
+        items = [self.router.taken(decision) for decision in assigns]
+        results = await asyncio.gather(
+            *(
+                self.store.write(
+                    lambda s, d=decision: repo.assign(s, d.conversation_id, d.agent_id, how, now)
                 )
-            except DeskError as exc:
-                log.info(
-                    "assignment.skipped",
-                    extra={"conversation_id": decision.conversation_id, "code": str(exc.code)},
-                )
-                if listed:
-                    self.hub.to_agents(QueueRemoved(conversation_id=decision.conversation_id))
-                more = self.router.adjust(decision.agent_id, -1, now)
-                await self.carry_out(more, "auto")
-                continue
-            self._assigned(detail, decision.agent_id, how, previous=previous, listed=listed)
-        if assigns:
-            self.positions_changed()
+                for decision in assigns
+            ),
+            return_exceptions=True,
+        )
+        retry: list[Assign] = []
+        failed = False
+        for decision, item, result in zip(assigns, items, results, strict=True):
+            if isinstance(result, BaseException):
+                cid = decision.conversation_id
+                if isinstance(result, DeskError):  # not waiting any more (closed, picked)
+                    log.info("assignment.skipped", extra={"conversation_id": cid})
+                    if item is not None:
+                        self.hub.to_agents(QueueRemoved(conversation_id=cid))
+                else:  # the store failed: it still waits, so it stays in the queue
+                    failed = True
+                    log.error("assignment.failed", exc_info=result, extra={"conversation_id": cid})
+                    if item is not None:
+                        retry += self.router.enqueue(item, item.waiting_since or now)
+                retry += self.router.adjust(decision.agent_id, -1, now)
+            else:
+                detail, previous = result
+                listed = item is not None
+                self._assigned(detail, decision.agent_id, how, previous=previous, listed=listed)
+        self.positions_changed()
+        await self.carry_out(retry, "auto", depth=depth + failed)
 
     def _assigned(
         self,
@@ -769,7 +797,10 @@ class ConversationService:
         return self.knowledge
 
     async def search_knowledge(self, conn: Connection, frame: SearchKnowledge) -> None:
-        hits = await self._knowledge().search(frame.query, frame.limit)
+        knowledge = self._knowledge()
+        hits = await self.bot.drive_in_bot_thread(
+            lambda: knowledge.search(frame.query, frame.limit)
+        )
         conn.send(KnowledgeResults(request_id=frame.request_id, hits=hits))
 
     async def submit_knowledge(
@@ -778,16 +809,6 @@ class ConversationService:
         article_id, status = await self._knowledge().submit(frame, principal.username)
         conn.send(
             KnowledgeSubmitted(request_id=frame.request_id, article_id=article_id, status=status)
-        )
-
-    async def _suggest(self, agent_id: str, message: Message) -> None:
-        assert self.knowledge is not None
-        hits = await self.knowledge.search(message.text, SUGGESTIONS)
-        self.hub.to_agent(
-            agent_id,
-            KnowledgeSuggestions(
-                conversation_id=message.conversation_id, seq=message.seq, hits=hits
-            ),
         )
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desk_app.protocol.errors import ConflictError, ErrorCode, NotAllowedError, NotFoundError
@@ -33,13 +33,13 @@ from desk_app.protocol.messages import (
     QueueItem,
     Sender,
 )
+from desk_app.store.hotpath import cursor_for, dumps
 from desk_app.store.models import (
     Agent,
     Assignment,
     Contact,
     Conversation,
     Message as MessageRow,
-    ReportingEvent,
     Team,
     Ticket,
     new_id,
@@ -47,7 +47,6 @@ from desk_app.store.models import (
 
 conversations = Conversation.__table__
 messages = MessageRow.__table__
-reporting_events = ReportingEvent.__table__
 
 CLOSED = ConversationStatus.CLOSED.value
 BOT = ConversationStatus.BOT.value
@@ -92,15 +91,17 @@ def record_event(
     data: Mapping[str, Any] | None = None,
 ) -> None:
     """Store a reporting event: the timed fact ``metrics`` computes KPIs from."""
-    session.execute(
-        insert(reporting_events).values(
-            name=str(name),
-            conversation_id=conversation_id,
-            agent_id=agent_id,
-            value=value,
-            data=dict(data or {}),
-            created_at=now,
-        )
+    raw, sql = cursor_for(session)
+    raw.execute(
+        sql.insert_event,
+        {
+            "name": str(name),
+            "cid": conversation_id,
+            "agent": agent_id,
+            "value": value,
+            "data": dumps(data or {}),
+            "at": sql.time(now),
+        },
     )
 
 
@@ -215,78 +216,63 @@ def append_message(
     The ``seq`` comes from ``UPDATE conversations SET last_seq = last_seq + 1 ... RETURNING``
     in this transaction: atomic in SQL, so it is safe with several writers on PostgreSQL
     (the row stays locked until COMMIT, so seqs commit in order). A ``client_msg_id`` seen
-    before returns the original (``duplicate=True``) and stores nothing. Client ids are
-    scoped by ``client_scope`` ("c" for the contact, the agent's id for staff): two clients
-    of one conversation may pick the same id without one message swallowing the other.
+    before returns the original (``duplicate=True``) and stores nothing: the insert is
+    ``ON CONFLICT DO NOTHING`` on the unique (conversation, client id), and when it inserted
+    nothing the seq is given back while the row lock is still held, so seqs stay gapless.
+    Client ids are scoped by ``client_scope`` ("c" for the contact, the agent's id for
+    staff): two clients of one conversation may pick the same id without one message
+    swallowing the other.
 
     ``only_status`` / ``only_assignee`` make the write conditional (the bot's reply only while
     the bot still holds the conversation; an agent's reply only while they hold it).
     ``bot_state`` is saved in the same UPDATE.
     """
     stored_client_id = None if client_msg_id is None else f"{client_scope}:{client_msg_id}"
-    if stored_client_id is not None:
-        row = session.execute(
-            select(
-                messages.c.seq,
-                messages.c.sender,
-                messages.c.text,
-                messages.c.created_at,
-                messages.c.author,
-                messages.c.client_msg_id,
-                messages.c.article_id,
-            ).where(
-                messages.c.conversation_id == conversation_id,
-                messages.c.client_msg_id == stored_client_id,
-            )
-        ).first()
-        if row is not None:
-            return Appended(_message(row, conversation_id), True, "", None)
-    conditions = [conversations.c.id == conversation_id, conversations.c.status != CLOSED]
-    if only_status is not None:
-        conditions.append(conversations.c.status == only_status)
-    if only_assignee is not None:
-        conditions.append(conversations.c.assignee_id == only_assignee)
-    values: dict[str, Any] = {"last_seq": conversations.c.last_seq + 1}
+    raw, sql = cursor_for(session)
+    params: dict[str, Any] = {"cid": conversation_id}
     if bot_state is not None:
-        values["bot_state"] = dict(bot_state)
-    allocated = session.execute(
-        update(conversations)
-        .where(and_(*conditions))
-        .values(values)
-        .returning(
-            conversations.c.last_seq,
-            conversations.c.status,
-            conversations.c.assignee_id,
-            conversations.c.locale,
-            conversations.c.first_reply_at,
-            conversations.c.queued_at,
-        )
-    ).first()
+        params["state"] = dumps(bot_state)
+    if only_status is not None:
+        params["status"] = only_status
+    if only_assignee is not None:
+        params["assignee"] = only_assignee
+    allocate = sql.allocate(
+        state=bot_state is not None,
+        status=only_status is not None,
+        assignee=only_assignee is not None,
+    )
+    allocated = raw.execute(allocate, params).fetchone()
     if allocated is None:
         _explain_refusal(session, conversation_id, only_status, only_assignee)
-    assert allocated is not None
-    session.execute(
-        insert(messages).values(
-            conversation_id=conversation_id,
-            seq=allocated.last_seq,
-            sender=str(sender),
-            author=author,
-            agent_id=agent_id,
-            text=text,
-            client_msg_id=stored_client_id,
-            article_id=article_id,
-            created_at=now,
-        )
+    seq, status, assignee_id, locale, replied_at = allocated
+    inserted = raw.execute(
+        sql.insert_message if stored_client_id is None else sql.insert_new_message,
+        {
+            "cid": conversation_id,
+            "seq": seq,
+            "sender": sender.value,
+            "author": author,
+            "agent": agent_id,
+            "text": text,
+            "cm": stored_client_id,
+            "article": article_id,
+            "at": sql.time(now),
+        },
     )
-    first_reply = False
-    if sender is Sender.AGENT and allocated.first_reply_at is None and allocated.status == ASSIGNED:
-        first_reply = True
+    if inserted.rowcount == 0:  # a resend: give the seq back (the row is still ours)
+        raw.execute(sql.give_back_seq, {"cid": conversation_id})
+        return Appended(_stored(session, conversation_id, stored_client_id), True, "", None)
+    first_reply = replied_at is None and sender is Sender.AGENT and status == ASSIGNED
+    if first_reply:
+        queued_at = session.scalar(
+            select(conversations.c.queued_at).where(conversations.c.id == conversation_id)
+        )
         session.execute(
             update(conversations)
             .where(conversations.c.id == conversation_id)
             .values(first_reply_at=now)
         )
-        waited = (now - allocated.queued_at).total_seconds() if allocated.queued_at else None
+        waited = (now - queued_at).total_seconds() if queued_at else None
         record_event(
             session,
             Event.FIRST_REPLY_CREATED,
@@ -297,7 +283,7 @@ def append_message(
         )
     message = Message(
         conversation_id=conversation_id,
-        seq=allocated.last_seq,
+        seq=seq,
         sender=sender,
         text=text,
         created_at=now,
@@ -305,9 +291,26 @@ def append_message(
         client_msg_id=client_msg_id,
         article_id=article_id,
     )
-    return Appended(
-        message, False, allocated.status, allocated.assignee_id, allocated.locale, first_reply
-    )
+    return Appended(message, False, status, assignee_id, locale, first_reply)
+
+
+def _stored(session: Session, conversation_id: str, stored_client_id: str) -> Message:
+    """The original of a resent message (the rare path: full columns through SQLAlchemy)."""
+    row = session.execute(
+        select(
+            messages.c.seq,
+            messages.c.sender,
+            messages.c.text,
+            messages.c.created_at,
+            messages.c.author,
+            messages.c.client_msg_id,
+            messages.c.article_id,
+        ).where(
+            messages.c.conversation_id == conversation_id,
+            messages.c.client_msg_id == stored_client_id,
+        )
+    ).one()
+    return _message(row, conversation_id)
 
 
 def _explain_refusal(
