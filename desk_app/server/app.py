@@ -160,22 +160,29 @@ async def run_server(
         tls.load_cert_chain(config.certfile, config.keyfile)
 
     await conversations.start()
-    await staff.restore()
-    ws_server = await serve(
-        handler,
-        config.host,
-        config.port,
-        process_request=gate.process_request,
-        # frames a little over the limit get a clear error frame_too_large and the
-        # connection lives on; only absurd ones (4x) close it with 1009
-        max_size=config.max_frame_bytes * 4,
-        max_queue=16,
-        compression=None,  # chat frames are small: deflate would cost CPU for nothing
-        ssl=tls,
-        server_header="agent-desk",
-        ping_interval=config.ping_interval_s,
-        ping_timeout=config.ping_interval_s,
-    )
+    try:
+        await staff.restore()
+        ws_server = await serve(
+            handler,
+            config.host,
+            config.port,
+            process_request=gate.process_request,
+            # frames a little over the limit get a clear error frame_too_large and the
+            # connection lives on; only absurd ones (4x) close it with 1009
+            max_size=config.max_frame_bytes * 4,
+            max_queue=16,
+            compression=None,  # chat frames are small: deflate would cost CPU for nothing
+            ssl=tls,
+            server_header="agent-desk",
+            ping_interval=config.ping_interval_s,
+            ping_timeout=config.ping_interval_s,
+        )
+    except BaseException:  # e.g. the port is taken: leave nothing running behind
+        staff.stop()
+        await conversations.stop()
+        if own_store:
+            await asyncio.to_thread(store.close)
+        raise
     port = ws_server.sockets[0].getsockname()[1]
     scheme = "wss" if tls else "ws"
     host = config.host if config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"

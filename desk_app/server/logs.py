@@ -30,10 +30,17 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, str | int | float | bool) else str(value)
+                entry[key] = _value(value)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _value(value: object) -> object:
+    try:
+        return value if isinstance(value, str | int | float | bool) else str(value)
+    except Exception:  # e.g. a weak proxy to an object that is gone
+        return "<unprintable>"
 
 
 def setup_logging(level: str | int = "INFO", stream: TextIO | None = None) -> None:

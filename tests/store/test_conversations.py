@@ -249,3 +249,31 @@ async def test_contact_and_agent_may_choose_the_same_client_id(store: Store) -> 
     assert (mine.duplicate, theirs.duplicate) == (False, False)
     stored = await store.read(lambda s: repo.messages_after(s, cid))
     assert [(m.seq, m.client_msg_id) for m in stored] == [(1, "m1"), (2, "m1")]
+
+
+async def test_the_bots_state_is_saved_with_its_reply(store: Store) -> None:
+    cid = start(store)
+    state = {"flow": "退货", "slots": {"order": "A1001"}, "failures": 1}
+    appended = await store.write(
+        lambda s: repo.append_message(
+            s,
+            cid,
+            sender=Sender.BOT,
+            text="请问订单号？",
+            now=utcnow(),
+            only_status="bot",
+            bot_state=state,
+        )
+    )
+    assert appended.status == "bot"
+    saved = await store.read(lambda s: repo.conversation_state(s, conversation_id=cid))
+    assert saved.bot_state == state
+    await store.write(
+        lambda s: repo.hand_off(s, cid, HandoffContext(reason=HandoffReason.FLOW), utcnow())
+    )
+    with pytest.raises(ConflictError):  # the bot no longer holds it: its late reply is refused
+        await store.write(
+            lambda s: repo.append_message(
+                s, cid, sender=Sender.BOT, text="late", now=utcnow(), only_status="bot"
+            )
+        )
