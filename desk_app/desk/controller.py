@@ -161,11 +161,8 @@ class DeskController(QObject):
         """Apply the deltas received since the last batch (also called before reading)."""
         self._queue_timer.stop()
         pending, self._queue_pending = self._queue_pending, {}
-        for cid, item in pending.items():
-            if item is None:
-                self.queue.remove(cid)
-            else:
-                self.queue.upsert(item)
+        if pending:
+            self.queue.apply(pending.items())
 
     def _on_assigned(self, frame: ConversationAssigned) -> None:
         detail = frame.conversation

@@ -206,6 +206,7 @@ class DeskConnection(QObject):
         self._delivery = DeliveryState()
         self._state = ConnectionState.SIGNED_OUT
         self._credentials: Login | TokenLogin | None = None
+        self._generation = 0  # bumped by every login the UI asks for
         self._status: AgentStatus | None = None
         self.token: str | None = None  # written on the loop thread, read anywhere (atomic)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -292,6 +293,7 @@ class DeskConnection(QObject):
 
     def _set_credentials(self, credentials: Login | TokenLogin) -> None:
         self._credentials = credentials
+        self._generation += 1
         self._backoff.reset()
         self._wake.set()
 
@@ -334,18 +336,21 @@ class DeskConnection(QObject):
         while not self._stopping.is_set():
             if self._credentials is None:
                 self._set_state(ConnectionState.SIGNED_OUT)
-                self._wake.clear()
                 await self._wake.wait()
+                self._wake.clear()
                 continue
+            # Cleared *before* connecting: a login given while this attempt runs sets it again,
+            # and then the back-off below is skipped instead of the login being lost.
+            self._wake.clear()
+            generation = self._generation
             self._set_state(ConnectionState.CONNECTING)
             retry_after = await self._connect_once()
             if self._stopping.is_set():
                 break
-            if self._credentials is None:
-                continue  # auth failed or logged out: wait for a new login
+            if self._credentials is None or self._generation != generation:
+                continue  # auth failed, logged out, or new credentials: no back-off
             self._set_state(ConnectionState.OFFLINE)
             delay = max(retry_after, self._backoff.next_delay())
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
         self._set_state(ConnectionState.SIGNED_OUT)
@@ -380,6 +385,7 @@ class DeskConnection(QObject):
         from websockets.exceptions import ConnectionClosed
 
         assert self._credentials is not None
+        generation = self._generation
         await ws.send(encode(self._credentials).decode())
         writer: asyncio.Task[None] | None = None
         try:
@@ -395,8 +401,9 @@ class DeskConnection(QObject):
                     self._backoff.reset()
                     writer = asyncio.ensure_future(self._write(ws, self._go_online(frame)))
                 elif isinstance(frame, Error) and frame.code in AUTH_ERRORS and not self._online:
-                    self._credentials = None
-                    self.token = None
+                    if self._generation == generation:  # not a newer login given meanwhile
+                        self._credentials = None
+                        self.token = None
                     self.auth_failed.emit(frame.code.value, frame.message)
                     return 0.0
                 elif isinstance(frame, LoggedOut):
