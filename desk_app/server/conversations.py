@@ -85,7 +85,7 @@ QUEUED = ConversationStatus.QUEUED.value
 ASSIGNED = ConversationStatus.ASSIGNED.value
 CLOSED = ConversationStatus.CLOSED.value
 
-SUGGESTIONS = 5
+POSITION_INTERVAL_S = 1.0
 
 
 def _no_conversation() -> DeskError:
@@ -120,6 +120,7 @@ class ConversationService:
         self.assignees: dict[str, str] = {}  # conversation id -> agent id, for typing relay
         self._tasks: set[asyncio.Task[Any]] = set()
         self._positions_due = False
+        self._positions_at = float("-inf")
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -564,13 +565,19 @@ class ConversationService:
         )
 
     def positions_changed(self) -> None:
-        """Queue positions are recomputed once per loop turn, however many changes came."""
-        if not self._positions_due:
-            self._positions_due = True
-            asyncio.get_running_loop().call_soon(self._push_positions)
+        """Tell waiting contacts their new place: at once after a quiet spell, then at most
+        every :data:`POSITION_INTERVAL_S`. With n waiting, each change can move n places, so
+        a busy queue would otherwise send n frames per change."""
+        if self._positions_due:
+            return
+        self._positions_due = True
+        loop = asyncio.get_running_loop()
+        wait = self._positions_at + POSITION_INTERVAL_S - loop.time()
+        loop.call_later(max(0.0, wait), self._push_positions)
 
     def _push_positions(self) -> None:
         self._positions_due = False
+        self._positions_at = asyncio.get_running_loop().time()
         for cid, frame in self.router.positions(utcnow()):
             self.hub.to_contact(cid, frame)
 

@@ -142,6 +142,7 @@ class StaffService:
         )
         fresh = _presence(agent)
         presence = self.roster.get(agent.id)
+        arriving = presence is None
         if presence is None:
             presence = self.roster.presences[agent.id] = fresh
         else:  # keep status and what they hold; take role, capacity and teams from the store
@@ -178,6 +179,9 @@ class StaffService:
             "agent.logged_in",
             extra={"agent_id": agent.id, "connection": conn.id, "holding": len(held)},
         )
+        if arriving:  # supervisors' views and KPIs read the status from the store
+            previous = AgentStatus(agent.status) if agent.status in set(AgentStatus) else None
+            await self._save_status(agent.id, presence.status, previous)
         await self._route(presence)
 
     async def _route(self, presence: Presence) -> None:
