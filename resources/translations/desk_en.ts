@@ -45,7 +45,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="539" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="544" />
         <source>%n unread</source>
         <translation>
             <numerusform>%n unread</numerusform>
@@ -53,7 +53,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="570" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="575" />
         <source>%n message(s) waiting to be sent</source>
         <translation>
             <numerusform>%n message waiting to be sent</numerusform>

@@ -127,12 +127,12 @@
 <context>
     <name>DeskApp</name>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="127" />
+        <location filename="../../desk_app/desk/app.py" line="128" />
         <source>The server address is not valid: %1</source>
         <translation>服务器地址无效：%1</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="148" />
+        <location filename="../../desk_app/desk/app.py" line="149" />
         <source>Cannot reach the server at %1. Check the address and that it runs.</source>
         <translation>无法连接服务器 %1，请检查地址以及服务器是否在运行。</translation>
     </message>
@@ -155,22 +155,22 @@
         <translation>未转人工</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/handoff_card.py" line="107" />
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="109" />
         <source>Intent guesses</source>
         <translation>意图猜测</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/handoff_card.py" line="109" />
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="111" />
         <source>Slot</source>
         <translation>槽位</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/handoff_card.py" line="114" />
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="116" />
         <source>Customer said</source>
         <translation>客户原话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/handoff_card.py" line="119" />
+        <location filename="../../desk_app/desk/views/handoff_card.py" line="121" />
         <source>Started</source>
         <translation>开始时间</translation>
     </message>
@@ -482,7 +482,7 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../desk_app/desk/views/main_window.py" line="85" />
-        <location filename="../../desk_app/desk/views/main_window.py" line="542" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="547" />
         <source>Agent Desk</source>
         <translation>智能客服工作台</translation>
     </message>
@@ -623,8 +623,8 @@
     </message>
     <message>
         <location filename="../../desk_app/desk/views/main_window.py" line="351" />
-        <location filename="../../desk_app/desk/views/main_window.py" line="519" />
-        <location filename="../../desk_app/desk/views/main_window.py" line="526" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="524" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="531" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -659,76 +659,76 @@
         <translation>会话已结束</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="454" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="459" />
         <source>Close conversation</source>
         <translation>结束会话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="455" />
-        <source>Close this conversation? The customer will be asked to rate it.</source>
-        <translation>确定结束这个会话吗？客户将收到满意度评价邀请。</translation>
+        <location filename="../../desk_app/desk/views/main_window.py" line="460" />
+        <source>Close this conversation? The customer can then rate the service.</source>
+        <translation>确定结束这个会话吗？结束后客户可以为本次服务评分。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="476" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="481" />
         <source>Submitting the article for review…</source>
         <translation>正在提交文章审核…</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="505" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="510" />
         <source>Thank you: the article was submitted and waits for review.</source>
         <translation>谢谢！文章已提交，等待审核。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="520" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="525" />
         <source>A customer is waiting</source>
         <translation>有客户在等待</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="536" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="541" />
         <source>Waiting (%1)</source>
         <translation>等待中 (%1)</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="537" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="542" />
         <source>Mine (%1)</source>
         <translation>我的 (%1)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="539" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="544" />
         <source>%n unread</source>
         <translation>
             <numerusform>%n 条未读</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="550" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="555" />
         <source>Chats %1/%2</source>
         <translation>会话 %1/%2</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="564" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="569" />
         <source>Connection lost. Reconnecting; what you type will be sent when back.</source>
         <translation>连接已断开，正在重连；您输入的消息会在恢复后发送。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="570" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="575" />
         <source>%n message(s) waiting to be sent</source>
         <translation>
             <numerusform>%n 条消息待发送</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="575" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="580" />
         <source>The server is restarting; reconnecting shortly.</source>
         <translation>服务器正在重启，稍后自动重连。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="626" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="631" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/views/main_window.py" line="627" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="632" />
         <source>The new language applies after you restart the desk.</source>
         <translation>新语言将在您重启工作台后生效。</translation>
     </message>
@@ -760,37 +760,37 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="174" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="184" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="175" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="185" />
         <source>Waiting</source>
         <translation>等待时长</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="176" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="186" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="177" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="187" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="178" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="188" />
         <source>Intent guess</source>
         <translation>意图猜测</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="179" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="189" />
         <source>Handoff reason</source>
         <translation>转人工原因</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="180" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="190" />
         <source>Last message</source>
         <translation>最后消息</translation>
     </message>
@@ -1118,7 +1118,7 @@
 <context>
     <name>dialog</name>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="241" />
+        <location filename="../../desk_app/desk/app.py" line="242" />
         <source>Signing in…</source>
         <translation>正在登录…</translation>
     </message>

@@ -84,3 +84,23 @@ def test_customer_text_is_plain_in_cells_and_tooltips() -> None:
     tip = model.index(0, QueueColumn.LAST_TEXT).data(Qt.ItemDataRole.ToolTipRole)
     assert "<img" not in tip
     assert "&lt;img src=x onerror=alert(1)&gt;" in tip
+
+
+def test_a_batch_of_deltas_lands_like_one_by_one(qtmodeltester) -> None:
+    model = QueueModel(clock=lambda: NOW)
+    model.reset([queue_item(f"c{i}", waited=i) for i in range(10)])
+    model.apply(
+        [
+            ("c3", None),
+            ("n1", queue_item("n1", waited=1000)),
+            ("c5", queue_item("c5", name="改名")),
+            ("c7", queue_item("c7", status=ConversationStatus.ASSIGNED)),
+            ("n2", queue_item("n2")),
+            ("c0", None),
+        ]
+    )
+    qtmodeltester.check(model, force_py=True)
+    ids = [model.index(r, 0).data(ConversationIdRole) for r in range(model.rowCount())]
+    assert ids == ["c1", "c2", "c4", "c5", "c6", "c8", "c9", "n1", "n2"]
+    assert model.item("c5").contact_name == "改名"
+    assert all(model.item(cid).conversation_id == cid for cid in ids)

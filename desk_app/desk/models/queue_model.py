@@ -201,13 +201,24 @@ class QueueModel(QAbstractTableModel):
         self.endResetModel()
 
     def apply(self, changes: Iterable[tuple[str, QueueItem | None]]) -> None:
-        """A batch of deltas (``None``: removed): updates first, then all removals at once."""
+        """A batch of deltas (``None``: removed): updates, then all arrivals as one insert,
+        then all removals at once; each step is one pass for the proxy and the view."""
         removed: list[str] = []
+        arrived: list[QueueItem] = []
         for cid, item in changes:
             if item is None or item.status != ConversationStatus.QUEUED:
                 removed.append(cid)
-            else:
+            elif cid in self._row_of:
                 self.upsert(item)
+            else:
+                arrived.append(item)
+        if arrived:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(arrived) - 1)
+            for offset, item in enumerate(arrived):
+                self._row_of[item.conversation_id] = first + offset
+                self._rows.append(_row(item))
+            self.endInsertRows()
         self.remove_many(removed)
 
     def upsert(self, item: QueueItem) -> None:

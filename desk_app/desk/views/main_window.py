@@ -457,7 +457,7 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 self.tr("Close conversation"),
-                self.tr("Close this conversation? The customer will be asked to rate it."),
+                self.tr("Close this conversation? The customer can then rate the service."),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
