@@ -16,10 +16,11 @@ import gc
 import logging
 import os
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -53,6 +54,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 class DeskApp(QObject):
     """One signed-in session of the desk, from the login dialog to quitting."""
 
+    keyring_checked = Signal(bool)  # from a worker thread: is there a usable keyring?
+
     def __init__(
         self,
         app: QApplication,
@@ -83,10 +86,17 @@ class DeskApp(QObject):
                 server_url=self.settings.server_url,
                 username=self.settings.username,
                 remember=self.settings.remember,
-                keyring_available=self.vault.available(),
             )
             self.dialog.login_requested.connect(self.login_with_password)
             self.dialog.rejected.connect(self._on_login_cancelled)
+            self.keyring_checked.connect(self.dialog.set_keyring_available)
+            # Importing keyring probes the platform's backends (ctypes, D-Bus; 0.1-0.3 s):
+            # do it off the UI thread so the login window shows at once.
+            threading.Thread(
+                target=lambda: self.keyring_checked.emit(self.vault.available()),
+                name="keyring-check",
+                daemon=True,
+            ).start()
         if message:
             self.dialog.show_error(message)
         self.dialog.show()

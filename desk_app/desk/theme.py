@@ -13,7 +13,6 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from desk_app.desk.resources import resource_path
-from desk_app.protocol.messages import Sender
 
 
 @dataclass(frozen=True)
@@ -27,32 +26,36 @@ class BubbleColors:
 _current = "light"
 
 
-def _light_bubbles() -> dict[Sender, BubbleColors]:
+def _light_bubbles() -> dict[str, BubbleColors]:
     meta = QColor("#6b7280")
     return {
-        Sender.CONTACT: BubbleColors(QColor("#ffffff"), QColor("#d1d5db"), QColor("#111827"), meta),
-        Sender.BOT: BubbleColors(QColor("#eef2ff"), QColor("#c7d2fe"), QColor("#1e1b4b"), meta),
-        Sender.AGENT: BubbleColors(QColor("#dcfce7"), QColor("#86efac"), QColor("#052e16"), meta),
-        Sender.SYSTEM: BubbleColors(QColor("#f3f4f6"), QColor("#f3f4f6"), QColor("#4b5563"), meta),
-        Sender.NOTE: BubbleColors(QColor("#fef9c3"), QColor("#facc15"), QColor("#422006"), meta),
+        "contact": BubbleColors(QColor("#ffffff"), QColor("#d1d5db"), QColor("#111827"), meta),
+        "bot": BubbleColors(QColor("#eef2ff"), QColor("#c7d2fe"), QColor("#1e1b4b"), meta),
+        "agent": BubbleColors(QColor("#dcfce7"), QColor("#86efac"), QColor("#052e16"), meta),
+        "system": BubbleColors(QColor("#f3f4f6"), QColor("#f3f4f6"), QColor("#4b5563"), meta),
+        "note": BubbleColors(QColor("#fef9c3"), QColor("#facc15"), QColor("#422006"), meta),
     }
 
 
-def _dark_bubbles() -> dict[Sender, BubbleColors]:
+def _dark_bubbles() -> dict[str, BubbleColors]:
     meta = QColor("#9ca3af")
     return {
-        Sender.CONTACT: BubbleColors(QColor("#1f2937"), QColor("#374151"), QColor("#f3f4f6"), meta),
-        Sender.BOT: BubbleColors(QColor("#1e1b4b"), QColor("#3730a3"), QColor("#e0e7ff"), meta),
-        Sender.AGENT: BubbleColors(QColor("#052e16"), QColor("#166534"), QColor("#dcfce7"), meta),
-        Sender.SYSTEM: BubbleColors(QColor("#111827"), QColor("#111827"), QColor("#9ca3af"), meta),
-        Sender.NOTE: BubbleColors(QColor("#422006"), QColor("#a16207"), QColor("#fef9c3"), meta),
+        "contact": BubbleColors(QColor("#1f2937"), QColor("#374151"), QColor("#f3f4f6"), meta),
+        "bot": BubbleColors(QColor("#1e1b4b"), QColor("#3730a3"), QColor("#e0e7ff"), meta),
+        "agent": BubbleColors(QColor("#052e16"), QColor("#166534"), QColor("#dcfce7"), meta),
+        "system": BubbleColors(QColor("#111827"), QColor("#111827"), QColor("#9ca3af"), meta),
+        "note": BubbleColors(QColor("#422006"), QColor("#a16207"), QColor("#fef9c3"), meta),
     }
 
 
-def message_colors(sender: Sender) -> BubbleColors:
-    """Colours of one kind of message in the current theme."""
+def message_colors(sender: str) -> BubbleColors:
+    """Colours of one kind of message (a ``Sender`` value) in the current theme.
+
+    Keyed by the sender's string value so this module, on the path to the login window,
+    does not import the protocol (msgspec) at start-up.
+    """
     table = _dark_bubbles() if _current == "dark" else _light_bubbles()
-    return table[sender]
+    return table[str(sender)]
 
 
 def current_theme() -> str:

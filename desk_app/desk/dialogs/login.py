@@ -36,6 +36,7 @@ class LoginDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._keyring_available = keyring_available
         self.setObjectName("loginDialog")
         self.setWindowTitle(self.tr("Agent Desk — sign in"))
         self.setMinimumWidth(380)
@@ -62,12 +63,8 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("Password"), self.password)
         layout.addLayout(form)
         self.remember = QCheckBox(self.tr("Remember me on this computer"), self)
-        self.remember.setChecked(remember and keyring_available)
-        if not keyring_available:
-            self.remember.setEnabled(False)
-            self.remember.setToolTip(
-                self.tr("No system keyring is available, so the desk cannot remember you.")
-            )
+        self.remember.setChecked(remember)
+        self.set_keyring_available(keyring_available)
         layout.addWidget(self.remember)
         self.message = QLabel("", self)
         self.message.setObjectName("loginMessage")
@@ -84,6 +81,18 @@ class LoginDialog(QDialog):
         layout.addWidget(self.buttons)
         (self.password if username else self.username).setFocus()
 
+    def set_keyring_available(self, available: bool) -> None:
+        """Without a system keyring there is nowhere safe to keep the token: no remember me.
+
+        Called again once the (slow) keyring check finished in the background."""
+        self._keyring_available = available
+        if not available:
+            self.remember.setChecked(False)
+            self.remember.setToolTip(
+                self.tr("No system keyring is available, so the desk cannot remember you.")
+            )
+        self.remember.setEnabled(available and self.server.isEnabled())
+
     def _submit(self) -> None:
         url = self.server.text().strip()
         user = self.username.text().strip()
@@ -97,8 +106,9 @@ class LoginDialog(QDialog):
         self.login_requested.emit(url, user, password, self.remember.isChecked())
 
     def set_busy(self, busy: bool) -> None:
-        for widget in (self.server, self.username, self.password, self.remember):
+        for widget in (self.server, self.username, self.password):
             widget.setEnabled(not busy)
+        self.remember.setEnabled(not busy and self._keyring_available)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
 
     def show_error(self, text: str) -> None:
