@@ -19,6 +19,16 @@ from desk_app.desk.resources import icon_path
 
 QUIET_SECONDS = 4.0
 
+# Desktop notification daemons may render a subset of HTML in the body (freedesktop
+# "body-markup"): a customer named "<img src=...>" must not become markup there either.
+_NO_MARKUP = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
+
+
+def notification_text(text: str, limit: int = 120) -> str:
+    """Plain text safe for any notification daemon: no markup characters, one short line."""
+    flat = " ".join(text.split()).translate(_NO_MARKUP)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
 
 class Attention(QObject):
     """Tray icon + notifications + sound, rate-limited."""
@@ -68,6 +78,7 @@ class Attention(QObject):
             self._suppressed += 1
             return False
         self._last = now
+        title, text = notification_text(title, 60), notification_text(text)
         if self._suppressed:
             text = f"{text}\n" + self.tr("and %n more", "", self._suppressed)
             self._suppressed = 0

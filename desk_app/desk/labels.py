@@ -6,15 +6,46 @@ and so ``pyside6-lupdate`` finds every string under one context, ``Labels``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QCoreApplication
 
 from desk_app.protocol.messages import AgentStatus, Channel, HandoffReason, Sender
 
+_cache: dict[str, dict[object, str]] = {}
+_cache_language = [""]
+
+
+def _cached(name: str, build: Callable[[], dict[object, str]]) -> dict[object, str]:
+    """Label tables are built once per interface language, not per call.
+
+    A queue snapshot labels thousands of rows; building the table there meant eleven
+    ``translate`` calls per row. The language is probed with one translation, so installing
+    another translator (tests do) rebuilds the tables.
+    """
+    language = QCoreApplication.translate("Labels", "Customer")
+    if language != _cache_language[0]:
+        _cache.clear()
+        _cache_language[0] = language
+    table = _cache.get(name)
+    if table is None:
+        table = _cache[name] = build()
+    return table
+
 
 def reason_label(reason: HandoffReason | str | None) -> str:
-    labels = {
+    if reason is None:
+        return ""
+    labels = _cached("reason", _reason_labels)
+    try:
+        return labels[HandoffReason(reason)]
+    except ValueError:
+        return str(reason)
+
+
+def _reason_labels() -> dict[object, str]:
+    return {
         HandoffReason.CUSTOMER_ASKED: QCoreApplication.translate("Labels", "Asked for a person"),
         HandoffReason.LOW_CONFIDENCE: QCoreApplication.translate("Labels", "Bot unsure"),
         HandoffReason.REPEATED_FAILURE: QCoreApplication.translate(
@@ -26,35 +57,36 @@ def reason_label(reason: HandoffReason | str | None) -> str:
         HandoffReason.TRANSFER: QCoreApplication.translate("Labels", "Transferred"),
         HandoffReason.AGENT_LEFT: QCoreApplication.translate("Labels", "Agent left"),
     }
-    if reason is None:
-        return ""
-    try:
-        return labels[HandoffReason(reason)]
-    except ValueError:
-        return str(reason)
 
 
 def channel_label(channel: Channel | str) -> str:
-    labels = {
-        Channel.WEB: QCoreApplication.translate("Labels", "Web"),
-        Channel.TERMINAL: QCoreApplication.translate("Labels", "Terminal"),
-        Channel.API: QCoreApplication.translate("Labels", "API"),
-    }
+    labels = _cached("channel", _channel_labels)
     try:
         return labels[Channel(channel)]
     except ValueError:
         return str(channel)
 
 
+def _channel_labels() -> dict[object, str]:
+    return {
+        Channel.WEB: QCoreApplication.translate("Labels", "Web"),
+        Channel.TERMINAL: QCoreApplication.translate("Labels", "Terminal"),
+        Channel.API: QCoreApplication.translate("Labels", "API"),
+    }
+
+
 def sender_label(sender: Sender) -> str:
-    labels = {
+    return _cached("sender", _sender_labels)[sender]
+
+
+def _sender_labels() -> dict[object, str]:
+    return {
         Sender.CONTACT: QCoreApplication.translate("Labels", "Customer"),
         Sender.BOT: QCoreApplication.translate("Labels", "Bot"),
         Sender.AGENT: QCoreApplication.translate("Labels", "Agent"),
         Sender.SYSTEM: QCoreApplication.translate("Labels", "System"),
         Sender.NOTE: QCoreApplication.translate("Labels", "Internal note"),
     }
-    return labels[sender]
 
 
 def status_label(status: AgentStatus | str) -> str:

@@ -181,3 +181,17 @@ def test_settings_dialog_saves_choices(qtbot: Any, desk_settings: DeskSettings) 
     assert (theme_changed, language_changed) == (False, True)
     assert desk_settings.language == "zh_CN"
     assert desk_settings.sound is False
+
+
+def test_notifications_carry_no_markup(window: MainWindow) -> None:
+    from desk_app.desk.attention import notification_text
+
+    attention = Attention(window, sound=False, notifications=False, clock=lambda: 0.0)
+    attention.notify(
+        "A customer is waiting", '<img src=x onerror=alert(1)><a href="http://x">x</a>'
+    )
+    _, text = attention.shown[-1]
+    assert "<" not in text
+    assert ">" not in text
+    assert "img src=x onerror=alert(1)" in text  # the characters stay readable
+    assert notification_text("a\n b  c") == "a b c"
