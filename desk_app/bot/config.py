@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from desk_app.protocol.errors import DeskError, ErrorCode
+from desk_app.resources import RESOURCES, resource_path
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -29,8 +30,7 @@ __all__ = [
     "localized",
 ]
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-DEFAULT_CONFIG = RESOURCES / "bot" / "config.yaml"
+DEFAULT_CONFIG = resource_path("bot", "config.yaml")
 
 Lang = Literal["zh", "en"]
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from desk_app.knowledge.articles import ArticleData, ArticleVersionData, ImportResult
 from desk_app.knowledge.kbfile import load_kb, mask_personal_data
 from desk_app.protocol.messages import ArticleHit, ArticleStatus, SubmitKnowledge
+from desk_app.resources import resource_path
 from desk_app.store import articles as repo
 from desk_app.store.database import Store
 
@@ -35,7 +36,7 @@ __all__ = ["SAMPLE_KB", "KnowledgeService", "load_knowledge", "to_document"]
 
 log = logging.getLogger("desk_app.server.knowledge")
 
-SAMPLE_KB = Path(__file__).resolve().parents[2] / "resources" / "knowledge" / "sample_kb.yaml"
+SAMPLE_KB = resource_path("knowledge", "sample_kb.yaml")
 SAMPLE_EDITOR = "sample"  # the version-history editor of articles imported from SAMPLE_KB
 FLOW_PREFIX = "flow:"
 
