@@ -128,15 +128,19 @@ class Customer:
 def grab(widget: Any, name: str, lang: str) -> Path:
     path = OUT / f"{name}.{lang}.png"
     settle(0.3)
-    widget.grab().save(str(path))
-    print(f"  {path.relative_to(REPO)}")
+    if not widget.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    print(f"  {path}")
     return path
 
 
 def main() -> int:
+    global OUT
     parser = argparse.ArgumentParser(description="grab the desk's main screens")
     parser.add_argument("--lang", choices=["zh_CN", "en"], default="zh_CN")
+    parser.add_argument("--out", type=Path, default=OUT, help="directory for the PNG files")
     args = parser.parse_args()
+    OUT = args.out
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     OUT.mkdir(parents=True, exist_ok=True)
 
