@@ -67,6 +67,7 @@ class Stats:
         self.replies = 0
         self.errors = 0
         self.latencies: list[float] = []
+        self.samples: list[tuple[float, float]] | None = None  # (sent_at, latency) for --dump
         self.sent_in_window = 0
 
     def reply(self, sent_at: float, now: float) -> None:
@@ -74,6 +75,8 @@ class Stats:
             self.replies += 1
         if self.window_start <= sent_at <= self.window_end:
             self.latencies.append(now - sent_at)
+            if self.samples is not None:
+                self.samples.append((sent_at - self.window_start, now - sent_at))
 
 
 class Template:
@@ -263,6 +266,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not texts:
         texts = ["你好，我想问一下我的订单什么时候发货？"]
     stats = Stats()
+    if args.dump:
+        stats.samples = []
     t_setup = clock()
     agents = await open_agents(args) if args.scenario == "agent" else []
     customers = await open_customers(args, stats, texts)
@@ -305,6 +310,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else None
 
     await close_all([*customers, *agents])
+    if args.dump and stats.samples is not None:
+        rows = [f"{t:.4f} {lat * 1000:.2f}" for t, lat in sorted(stats.samples)]
+        text = "\n".join(["# seconds_into_window latency_ms", *rows]) + "\n"
+        Path(args.dump).write_text(text)  # noqa: ASYNC240  # after the measurement
     return {
         "scenario": args.scenario,
         "mode": args.mode,
@@ -368,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--agent-prefix", default="bench")
     parser.add_argument("--agent-password", default="bench-password")
     parser.add_argument("--no-uvloop", action="store_true", help="generator on plain asyncio")
+    parser.add_argument("--dump", help="write every (send time, latency) in the window here")
     args = parser.parse_args(argv)
     if args.no_uvloop:
         result = asyncio.run(run(args))
