@@ -212,6 +212,7 @@ class DeskConnection(QObject):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._stopped = False
         self._wire: asyncio.Queue[Frame] | None = None
         self._online = False
         # asyncio.Event binds to a loop on first use (3.10+), so these can be made here.
@@ -260,7 +261,8 @@ class DeskConnection(QObject):
         self._call(self._drop)
 
     def stop(self) -> None:
-        """Close the socket and end the thread; call once, at quit."""
+        """Close the socket and end the thread; call once, at quit. Later calls do nothing."""
+        self._stopped = True
         if self._thread is None or self._loop is None:
             return
         with contextlib.suppress(RuntimeError):  # loop already closed
@@ -269,6 +271,8 @@ class DeskConnection(QObject):
         self._thread = None
 
     def _call(self, fn: object, *args: object) -> None:
+        if self._stopped:  # quitting: widgets closing may still say "stopped typing"
+            return
         self.start()
         assert self._loop is not None
         self._loop.call_soon_threadsafe(fn, *args)  # type: ignore[arg-type]

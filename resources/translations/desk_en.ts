@@ -4,7 +4,7 @@
 <context>
     <name>Attention</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/attention.py" line="59" />
+        <location filename="../../desk_app/desk/attention.py" line="69" />
         <source>Agent Desk — %n unread</source>
         <translation>
             <numerusform>Agent Desk — %n unread</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/attention.py" line="72" />
+        <location filename="../../desk_app/desk/attention.py" line="83" />
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>
@@ -58,6 +58,14 @@
         <translation>
             <numerusform>%n message waiting to be sent</numerusform>
             <numerusform>%n messages waiting to be sent</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/views/main_window.py" line="663" />
+        <source>You hold %n conversation(s). If you quit, they go back to the queue after the grace period. Quit anyway?</source>
+        <translation>
+            <numerusform>You hold %n conversation. If you quit, it goes back to the queue after the grace period. Quit anyway?</numerusform>
+            <numerusform>You hold %n conversations. If you quit, they go back to the queue after the grace period. Quit anyway?</numerusform>
         </translation>
     </message>
 </context>

@@ -27,30 +27,30 @@
 <context>
     <name>Attention</name>
     <message>
-        <location filename="../../desk_app/desk/attention.py" line="48" />
+        <location filename="../../desk_app/desk/attention.py" line="58" />
         <source>Show the desk</source>
         <translation>显示工作台</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/attention.py" line="49" />
+        <location filename="../../desk_app/desk/attention.py" line="59" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/attention.py" line="53" />
-        <location filename="../../desk_app/desk/attention.py" line="59" />
+        <location filename="../../desk_app/desk/attention.py" line="63" />
+        <location filename="../../desk_app/desk/attention.py" line="69" />
         <source>Agent Desk</source>
         <translation>智能客服工作台</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/attention.py" line="59" />
+        <location filename="../../desk_app/desk/attention.py" line="69" />
         <source>Agent Desk — %n unread</source>
         <translation>
             <numerusform>智能客服工作台 — %n 条未读</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/attention.py" line="72" />
+        <location filename="../../desk_app/desk/attention.py" line="83" />
         <source>and %n more</source>
         <translation>
             <numerusform>另有 %n 条</numerusform>
@@ -127,12 +127,12 @@
 <context>
     <name>DeskApp</name>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="128" />
+        <location filename="../../desk_app/desk/app.py" line="138" />
         <source>The server address is not valid: %1</source>
         <translation>服务器地址无效：%1</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="149" />
+        <location filename="../../desk_app/desk/app.py" line="159" />
         <source>Cannot reach the server at %1. Check the address and that it runs.</source>
         <translation>无法连接服务器 %1，请检查地址以及服务器是否在运行。</translation>
     </message>
@@ -243,179 +243,180 @@
 <context>
     <name>Labels</name>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="18" />
+        <location filename="../../desk_app/desk/labels.py" line="49" />
         <source>Asked for a person</source>
         <translation>客户要求转人工</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="19" />
+        <location filename="../../desk_app/desk/labels.py" line="50" />
         <source>Bot unsure</source>
         <translation>机器人不确定</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="20" />
+        <location filename="../../desk_app/desk/labels.py" line="51" />
         <source>Bot failed repeatedly</source>
         <translation>机器人多次未解决</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="23" />
+        <location filename="../../desk_app/desk/labels.py" line="54" />
         <source>Upset customer</source>
         <translation>客户情绪不满</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="24" />
+        <location filename="../../desk_app/desk/labels.py" line="55" />
         <source>Flow handoff</source>
         <translation>流程转人工</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="25" />
+        <location filename="../../desk_app/desk/labels.py" line="56" />
         <source>No answer found</source>
         <translation>未找到答案</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="26" />
+        <location filename="../../desk_app/desk/labels.py" line="57" />
         <source>Transferred</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="27" />
+        <location filename="../../desk_app/desk/labels.py" line="58" />
         <source>Agent left</source>
         <translation>客服离线</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="39" />
+        <location filename="../../desk_app/desk/labels.py" line="72" />
         <source>Web</source>
         <translation>网页</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="40" />
+        <location filename="../../desk_app/desk/labels.py" line="73" />
         <source>Terminal</source>
         <translation>终端</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="41" />
+        <location filename="../../desk_app/desk/labels.py" line="74" />
         <source>API</source>
         <translation>API</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="51" />
+        <location filename="../../desk_app/desk/labels.py" line="27" />
+        <location filename="../../desk_app/desk/labels.py" line="84" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="52" />
+        <location filename="../../desk_app/desk/labels.py" line="85" />
         <source>Bot</source>
         <translation>机器人</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="53" />
+        <location filename="../../desk_app/desk/labels.py" line="86" />
         <source>Agent</source>
         <translation>客服</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="54" />
+        <location filename="../../desk_app/desk/labels.py" line="87" />
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="55" />
+        <location filename="../../desk_app/desk/labels.py" line="88" />
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="62" />
+        <location filename="../../desk_app/desk/labels.py" line="94" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="63" />
+        <location filename="../../desk_app/desk/labels.py" line="95" />
         <source>Away</source>
         <translation>离开</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="64" />
+        <location filename="../../desk_app/desk/labels.py" line="96" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="75" />
+        <location filename="../../desk_app/desk/labels.py" line="107" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="76" />
+        <location filename="../../desk_app/desk/labels.py" line="108" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="77" />
+        <location filename="../../desk_app/desk/labels.py" line="109" />
         <source>E-mail</source>
         <translation>邮箱</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="78" />
-        <location filename="../../desk_app/desk/labels.py" line="79" />
+        <location filename="../../desk_app/desk/labels.py" line="110" />
+        <location filename="../../desk_app/desk/labels.py" line="111" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="80" />
+        <location filename="../../desk_app/desk/labels.py" line="112" />
         <source>VIP level</source>
         <translation>会员等级</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="81" />
+        <location filename="../../desk_app/desk/labels.py" line="113" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="82" />
+        <location filename="../../desk_app/desk/labels.py" line="114" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="127" />
+        <location filename="../../desk_app/desk/labels.py" line="159" />
         <source>Someone else took this conversation first.</source>
         <translation>该会话已被其他客服接入。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="130" />
+        <location filename="../../desk_app/desk/labels.py" line="162" />
         <source>You are not allowed to do that with this conversation.</source>
         <translation>您无权对该会话执行此操作。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="133" />
+        <location filename="../../desk_app/desk/labels.py" line="165" />
         <source>That conversation no longer exists.</source>
         <translation>该会话已不存在。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="134" />
+        <location filename="../../desk_app/desk/labels.py" line="166" />
         <source>That conversation is already closed.</source>
         <translation>该会话已经结束。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="137" />
+        <location filename="../../desk_app/desk/labels.py" line="169" />
         <source>Too many actions at once; slow down a little.</source>
         <translation>操作过于频繁，请稍慢一些。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="140" />
+        <location filename="../../desk_app/desk/labels.py" line="172" />
         <source>Wrong username or password.</source>
         <translation>用户名或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="141" />
+        <location filename="../../desk_app/desk/labels.py" line="173" />
         <source>Your sign-in has expired; sign in again.</source>
         <translation>登录已过期，请重新登录。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="144" />
-        <location filename="../../desk_app/desk/labels.py" line="145" />
+        <location filename="../../desk_app/desk/labels.py" line="176" />
+        <location filename="../../desk_app/desk/labels.py" line="177" />
         <source>Please sign in again.</source>
         <translation>请重新登录。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/labels.py" line="147" />
+        <location filename="../../desk_app/desk/labels.py" line="179" />
         <source>The server refused: %1</source>
         <translation>服务器拒绝了请求：%1</translation>
     </message>
@@ -423,57 +424,57 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="40" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="41" />
         <source>Agent Desk — sign in</source>
         <translation>智能客服工作台 — 登录</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="43" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="44" />
         <source>Agent Desk</source>
         <translation>智能客服工作台</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="47" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="48" />
         <source>Sign in to handle conversations the bot hands over.</source>
         <translation>登录后即可处理机器人转来的会话。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="60" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="61" />
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="61" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="62" />
         <source>Username</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="62" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="63" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="64" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="65" />
         <source>Remember me on this computer</source>
         <translation>在这台电脑上记住我</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="69" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="92" />
         <source>No system keyring is available, so the desk cannot remember you.</source>
         <translation>系统没有可用的密钥环，无法记住登录状态。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="81" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="78" />
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="92" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="101" />
         <source>Enter the server address, your username and your password.</source>
         <translation>请输入服务器地址、用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/dialogs/login.py" line="96" />
+        <location filename="../../desk_app/desk/dialogs/login.py" line="105" />
         <source>Signing in…</source>
         <translation>正在登录…</translation>
     </message>
@@ -578,6 +579,7 @@
     </message>
     <message>
         <location filename="../../desk_app/desk/views/main_window.py" line="251" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="661" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -732,6 +734,13 @@
         <source>The new language applies after you restart the desk.</source>
         <translation>新语言将在您重启工作台后生效。</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../desk_app/desk/views/main_window.py" line="663" />
+        <source>You hold %n conversation(s). If you quit, they go back to the queue after the grace period. Quit anyway?</source>
+        <translation>
+            <numerusform>您手上还有 %n 个会话。退出后，这些会话将在宽限期结束后回到排队队列。确定退出吗？</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>MessageDelegate</name>
@@ -760,37 +769,37 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="184" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="188" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="185" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="189" />
         <source>Waiting</source>
         <translation>等待时长</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="186" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="190" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="187" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="191" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="188" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="192" />
         <source>Intent guess</source>
         <translation>意图猜测</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="189" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="193" />
         <source>Handoff reason</source>
         <translation>转人工原因</translation>
     </message>
     <message>
-        <location filename="../../desk_app/desk/models/queue_model.py" line="190" />
+        <location filename="../../desk_app/desk/models/queue_model.py" line="194" />
         <source>Last message</source>
         <translation>最后消息</translation>
     </message>
@@ -798,7 +807,7 @@
 <context>
     <name>QueueView</name>
     <message>
-        <location filename="../../desk_app/desk/views/queue_view.py" line="172" />
+        <location filename="../../desk_app/desk/views/queue_view.py" line="186" />
         <source>Filter by customer, intent, reason, message…</source>
         <translation>按客户、意图、原因、消息筛选…</translation>
     </message>
@@ -1118,7 +1127,7 @@
 <context>
     <name>dialog</name>
     <message>
-        <location filename="../../desk_app/desk/app.py" line="242" />
+        <location filename="../../desk_app/desk/app.py" line="252" />
         <source>Signing in…</source>
         <translation>正在登录…</translation>
     </message>

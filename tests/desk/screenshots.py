@@ -322,6 +322,7 @@ def main() -> int:
         for customer in customers:
             customer.send(Typing(is_typing=False))
         desk.shutdown()
+        window.confirm_close = False
         window.close()
         QApplication.processEvents()
     store.close()

@@ -654,6 +654,21 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        held = len(self.controller.mine)
+        if held and self.confirm_close:
+            answer = QMessageBox.question(
+                self,
+                self.tr("Quit"),
+                self.tr(
+                    "You hold %n conversation(s). If you quit, they go back to the queue "
+                    "after the grace period. Quit anyway?",
+                    "",
+                    held,
+                ),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
         self.settings.save_window_state(bytes(self.saveGeometry()), bytes(self.saveState()))
         self.attention.hide()
         super().closeEvent(event)
