@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from desk_app.desk.app import DeskApp
@@ -50,6 +50,8 @@ def desks() -> Iterator[list[DeskApp]]:
         if desk.dialog is not None:
             desk.dialog.deleteLater()
         desk.deleteLater()
+    # Delete them now, while the event loop exists, not at interpreter exit.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def wait(qtbot: Any, condition: Any, timeout: int = TIMEOUT_MS) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 from desk_app.desk.app import DeskApp
@@ -39,6 +40,8 @@ def make_desk(desk_settings: DeskSettings) -> Iterator[Callable[[], DeskApp]]:
                 widget.close()
                 widget.deleteLater()
         desk.deleteLater()
+    # Delete them now, while the event loop exists, not at interpreter exit.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_wrong_password_keeps_the_dialog_open_with_a_clear_message(
