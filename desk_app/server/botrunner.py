@@ -9,6 +9,15 @@ the next turn of the same conversation needs the state the previous reply return
 The bot's memory (``state``) is saved with its reply, and the latest one per conversation is
 kept in memory too, so a second message that arrives before the first reply was stored still
 sees the new state. After a restart it is read back from the store.
+
+Batches are pipelined with the store: once the bot has decided, its replies go to the writer
+and the next batch is collected and matched at once, while they commit. Waiting for the
+commit first put a whole batch cycle (match, then an fsync'd commit) in front of every
+message that arrived meanwhile. Order within a conversation still holds: its next turn takes
+the bot's state from memory (remembered when the bot decided, not when the reply committed),
+and its reply is queued to the single writer after the previous one, which commits first.
+Only after a handover (the state is forgotten and the conversation is no longer the bot's
+once that commits) does the conversation stay out of batches until it is carried out.
 """
 
 from __future__ import annotations
@@ -64,6 +73,9 @@ class BotRunner:
         self._agents_available = agents_available
         self._jobs: asyncio.Queue[BotJob] = asyncio.Queue()
         self._deferred: list[BotJob] = []
+        self._in_flight: dict[str, int] = {}  # conversation id -> replies being carried out
+        self._applying: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()  # a job arrived or a reply was carried out
         self._states: OrderedDict[str, Mapping[str, Any]] = OrderedDict()
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bot")
         self._task: asyncio.Task[None] | None = None
@@ -80,6 +92,10 @@ class BotRunner:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for task in list(self._applying):
+            task.cancel()
+        if self._applying:
+            await asyncio.gather(*self._applying, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def in_bot_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -99,6 +115,7 @@ class BotRunner:
     def submit(self, job: BotJob) -> None:
         self._idle.clear()
         self._jobs.put_nowait(job)
+        self._wake.set()
 
     async def drain(self, seconds: float) -> bool:
         """Wait until every submitted turn was answered (shutdown); False after ``seconds``."""
@@ -120,7 +137,7 @@ class BotRunner:
 
     @property
     def pending(self) -> int:
-        return self._jobs.qsize() + len(self._deferred)
+        return self._jobs.qsize() + len(self._deferred) + sum(self._in_flight.values())
 
     async def _run(self) -> None:
         while True:
@@ -133,26 +150,32 @@ class BotRunner:
                 log.exception("bot.batch_failed", extra={"turns": len(batch)})
 
     async def _next_batch(self) -> list[BotJob]:
-        waiting = self._deferred
-        self._deferred = []
-        if not waiting:
-            if self._jobs.empty():
+        """The next batch: waiting turns in arrival order, at most one per conversation,
+        none for a conversation whose handover is still being carried out."""
+        while True:
+            waiting = self._deferred
+            while len(waiting) < MAX_BATCH * 4:
+                try:
+                    waiting.append(self._jobs.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            batch: list[BotJob] = []
+            self._deferred = []
+            seen: set[str] = set()
+            for job in waiting:
+                cid = job.conversation_id
+                handing_over = cid in self._in_flight and cid not in self._states
+                if cid in seen or handing_over or len(batch) >= MAX_BATCH:
+                    self._deferred.append(job)  # keeps arrival order for the next batch
+                else:
+                    seen.add(cid)
+                    batch.append(job)
+            if batch:
+                return batch
+            if not self._deferred and not self._in_flight and self._jobs.empty():
                 self._idle.set()
-            waiting.append(await self._jobs.get())
-        while len(waiting) < MAX_BATCH * 4:
-            try:
-                waiting.append(self._jobs.get_nowait())
-            except asyncio.QueueEmpty:
-                break
-        batch: list[BotJob] = []
-        seen: set[str] = set()
-        for job in waiting:
-            if job.conversation_id in seen or len(batch) >= MAX_BATCH:
-                self._deferred.append(job)  # keeps arrival order for the next batch
-            else:
-                seen.add(job.conversation_id)
-                batch.append(job)
-        return batch
+            self._wake.clear()
+            await self._wake.wait()
 
     async def _answer(self, batch: list[BotJob]) -> None:
         unknown = [job.conversation_id for job in batch if job.conversation_id not in self._states]
@@ -194,13 +217,28 @@ class BotRunner:
                 self.forget(turn.conversation_id)
             else:
                 self.remember(turn.conversation_id, reply.state)
-        results = await asyncio.gather(
-            *(self._apply(turn, reply) for turn, reply in zip(turns, replies, strict=True)),
-            return_exceptions=True,
-        )
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-                log.error("bot.apply_failed", exc_info=result)
+        for turn, reply in zip(turns, replies, strict=True):
+            # not awaited: the next batch is matched while these commit. Each task queues its
+            # write in its first step, before the next batch's replies exist: writes keep order.
+            cid = turn.conversation_id
+            self._in_flight[cid] = self._in_flight.get(cid, 0) + 1
+            task = loop.create_task(self._carry_out(turn, reply), name="bot-apply")
+            self._applying.add(task)
+            task.add_done_callback(self._applying.discard)
+
+    async def _carry_out(self, turn: Turn, reply: BotReply) -> None:
+        try:
+            await self._apply(turn, reply)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("bot.apply_failed")
+        finally:
+            cid = turn.conversation_id
+            left = self._in_flight.pop(cid, 1) - 1
+            if left:
+                self._in_flight[cid] = left
+            self._wake.set()
 
 
 _thread_loop = threading.local()

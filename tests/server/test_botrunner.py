@@ -1,0 +1,118 @@
+"""BotRunner pipelining: the next batch is matched while the previous batch's replies are
+still being carried out (committed); a conversation's turns keep their order and state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from desk_app.bot.seam import Answer, BotReply, Handoff, Turn
+from desk_app.protocol.messages import HandoffReason
+from desk_app.server.botrunner import BotJob, BotRunner
+
+from .conftest import TIMEOUT
+
+
+class CountingBot:
+    """Answers with the turn's text and counts turns in the state; hands off on "human"."""
+
+    def respond(self, turns: Sequence[Turn]) -> list[BotReply]:
+        replies = []
+        for turn in turns:
+            n = int(turn.state.get("n", 0)) + 1
+            if turn.text == "human":
+                replies.append(BotReply(Handoff(reason=HandoffReason.REQUESTED), {"n": n}))
+            else:
+                replies.append(BotReply(Answer(text=turn.text), {"n": n}))
+        return replies
+
+
+class SlowStore:
+    """Stands in for the writer: ``apply`` queues in call order (as ``Store.write`` does in
+    its first step) and finishes when the test releases that text's commit."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, str, int]] = []  # (conversation, text, state n seen)
+        self.done: list[str] = []
+        self.held: dict[str, asyncio.Event] = {}
+        self.status: dict[str, str] = {}
+        self.changed = asyncio.Event()
+
+    async def apply(self, turn: Turn, reply: BotReply) -> None:
+        self.queued.append((turn.conversation_id, turn.text, int(turn.state.get("n", 0))))
+        self.changed.set()
+        gate = self.held.get(turn.text)
+        if gate is not None:
+            await gate.wait()
+        if isinstance(reply.decision, Handoff):
+            self.status[turn.conversation_id] = "queued"
+        self.done.append(turn.text)
+        self.changed.set()
+
+    async def load_states(
+        self, ids: Sequence[str]
+    ) -> Mapping[str, tuple[str, str, Mapping[str, Any]]]:
+        return {cid: (self.status.get(cid, "bot"), "zh-CN", {}) for cid in ids}
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        async with asyncio.timeout(TIMEOUT):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()
+
+
+def job(cid: str, text: str) -> BotJob:
+    return BotJob(cid, text, 1, "zh-CN")
+
+
+async def test_the_next_batch_is_matched_while_replies_commit_in_order() -> None:
+    store = SlowStore()
+    store.held["a1"] = asyncio.Event()
+    runner = BotRunner(
+        CountingBot(),
+        apply=store.apply,
+        load_states=store.load_states,
+        agents_available=lambda: True,
+    )
+    runner.start()
+    try:
+        runner.submit(job("A", "a1"))
+        runner.submit(job("A", "a2"))  # not in a1's batch: it needs a1's state
+        await store.until(lambda: ("A", "a2", 1) in store.queued)  # a2 saw a1's state...
+        assert store.done == ["a2"]  # ...while a1 was still committing
+        assert [text for _, text, _ in store.queued] == ["a1", "a2"]  # queued in order
+        runner.submit(job("B", "b1"))
+        await store.until(lambda: "b1" in store.done)  # others go on meanwhile
+        assert runner.pending == 1  # a1
+        assert not await runner.drain(0.05)
+        store.held["a1"].set()
+        assert await runner.drain(TIMEOUT)
+        assert runner.pending == 0
+    finally:
+        await runner.stop()
+
+
+async def test_a_turn_after_a_handover_waits_until_the_handover_is_carried_out() -> None:
+    store = SlowStore()
+    store.held["human"] = asyncio.Event()
+    runner = BotRunner(
+        CountingBot(),
+        apply=store.apply,
+        load_states=store.load_states,
+        agents_available=lambda: True,
+    )
+    runner.start()
+    try:
+        runner.submit(job("A", "human"))
+        await store.until(lambda: ("A", "human", 0) in store.queued)
+        runner.submit(job("A", "after"))
+        runner.submit(job("B", "b1"))
+        await store.until(lambda: "b1" in store.done)
+        assert [text for cid, text, _ in store.queued if cid == "A"] == ["human"]
+        store.held["human"].set()
+        assert await runner.drain(TIMEOUT)
+        # the conversation is no longer the bot's once the handover committed: no answer
+        assert [text for cid, text, _ in store.queued if cid == "A"] == ["human"]
+    finally:
+        await runner.stop()
