@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -209,6 +210,30 @@ async def test_knowledge_frames_and_suggestions(
     submitted = await agent.expect(KnowledgeSubmitted)
     assert (submitted.article_id, submitted.status) == ("new-article", "pending_review")
     assert knowledge.submissions == [("新问题", "li")]
+
+
+async def test_suggestions_for_a_burst_are_coalesced_to_the_newest_message(
+    server, clients, knowledge: RecordingKnowledge
+) -> None:
+    await add_agent(server, "li")
+    agent, _ = await login_agent(clients, server, "li")
+    customer, _ = await start_customer(clients, server)
+    await customer.send(SendMessage(client_msg_id="h", text="handoff"))
+    await agent.expect(ConversationAssigned)
+    await customer.send(SendMessage(client_msg_id="q0", text="第一句"))
+    q0 = (await customer.expect(Ack, lambda a: a.client_msg_id == "q0")).seq
+    first = await agent.expect(KnowledgeSuggestions)  # after a quiet spell: at once
+    began = time.monotonic()
+    seqs = []
+    for i, text in enumerate(["第二句", "第三句", "第四句"], 1):
+        await customer.send(SendMessage(client_msg_id=f"q{i}", text=text))
+        seqs.append((await customer.expect(Ack, lambda a, i=i: a.client_msg_id == f"q{i}")).seq)
+    burst = time.monotonic() - began
+    latest = await agent.expect(KnowledgeSuggestions)
+    assert (first.seq, latest.seq) == (q0, seqs[-1])  # the newest, nothing between
+    if burst < 0.5:  # the burst fell inside one window (not guaranteed on a stalled machine)
+        assert knowledge.searches == ["第一句", "第四句"]
+        assert time.monotonic() - began >= 0.5  # held back to the end of the window
 
 
 async def test_without_a_knowledge_base_the_frames_are_refused(
