@@ -12,6 +12,7 @@ from collections import OrderedDict
 from PySide6.QtCore import (
     QModelIndex,
     QModelRoleDataSpan,
+    QRect,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -224,8 +225,22 @@ class QueueView(QWidget):
         # The waiting column is derived from the clock at paint time: repaint once a second.
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
-        self._tick.timeout.connect(self.table.viewport().update)
+        self._tick.timeout.connect(self.repaint_waiting)
         self._tick.start()
+
+    def repaint_waiting(self) -> None:
+        """Repaint the visible cells of the waiting-time column only (the clock tick).
+
+        Nothing else changes by itself each second; a whole-viewport repaint here cost as much
+        as a repaint after a batch of queue changes (~10 ms CPU for ~30 rows x 7 columns)
+        once a second, for one column of text.
+        """
+        viewport = self.table.viewport()
+        x = self.table.columnViewportPosition(QueueColumn.WAITING)
+        width = self.table.columnWidth(QueueColumn.WAITING)
+        if self.table.isColumnHidden(QueueColumn.WAITING) or x + width <= 0:
+            return
+        viewport.update(QRect(x, 0, width, viewport.height()))
 
     def _on_double_click(self, index: QModelIndex) -> None:
         cid = index.data(ConversationIdRole)
