@@ -441,6 +441,22 @@ class AgentState(_Frame, tag="agent.state"):
     agent: AgentInfo
 
 
+class AgentsSnapshot(_Frame, tag="agents.snapshot"):
+    """Every agent the server knows right now (logged in, or disconnected and within the
+    grace period, shown ``offline``), sent after login so the desk can offer transfer
+    targets; then ``agents.updated`` follows each change. Never carries secrets."""
+
+    agents: list[AgentInfo]
+
+
+class AgentsUpdated(_Frame, tag="agents.updated"):
+    """One agent's status, load or teams changed (login, logout, status, assignment, close,
+    grace expiry); sent to every logged-in agent. ``offline`` with no conversations means
+    the agent left the roster."""
+
+    agent: AgentInfo
+
+
 class QueueSnapshot(_Frame, tag="queue.snapshot"):
     """The whole waiting queue; then ``queue.updated`` / ``queue.removed`` deltas follow."""
 
@@ -541,6 +557,8 @@ ServerFrame = (
     | AuthOk
     | LoggedOut
     | AgentState
+    | AgentsSnapshot
+    | AgentsUpdated
     | QueueSnapshot
     | QueueUpdated
     | QueueRemoved

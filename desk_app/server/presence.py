@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from desk_app.protocol.errors import AuthError, ErrorCode
-from desk_app.protocol.messages import AgentInfo, AgentState, AgentStatus, Role
+from desk_app.protocol.messages import (
+    AgentInfo,
+    AgentsSnapshot,
+    AgentState,
+    AgentStatus,
+    AgentsUpdated,
+    Role,
+)
 from desk_app.routing.queue import AgentLoad
 from desk_app.server.hub import Hub
 
@@ -104,7 +111,20 @@ class Roster:
             self.tell(agent_id)
 
     def tell(self, agent_id: str) -> None:
-        """Send the agent their own status and load (``agent.state``)."""
+        """Send the agent their own status and load (``agent.state``), and tell every
+        logged-in agent (``agents.updated``) so transfer dialogs stay current."""
         presence = self.presences.get(agent_id)
         if presence is not None:
-            self.hub.to_agent(agent_id, AgentState(agent=presence.info()))
+            info = presence.info()
+            self.hub.to_agent(agent_id, AgentState(agent=info))
+            self.announce(info)
+
+    def announce(self, info: AgentInfo) -> None:
+        """``agents.updated`` to every logged-in agent (also for one who just left)."""
+        self.hub.to_agents(AgentsUpdated(agent=info))
+
+    def snapshot(self) -> AgentsSnapshot:
+        """Everyone in the roster, by display name: what a desk needs right after login."""
+        infos = [p.info() for p in self.presences.values()]
+        infos.sort(key=lambda info: (info.display_name, info.id))
+        return AgentsSnapshot(agents=infos)

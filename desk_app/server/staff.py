@@ -161,6 +161,7 @@ class StaffService:
         self.hub.agent_connections.add(conn)
         conn.send(AuthOk(token=token, expires_at=expires_at, agent=presence.info()))
         conn.send(QueueSnapshot(items=self.router.snapshot()))
+        conn.send(self.roster.snapshot())
         for cid in held:
             conn.hold(cid)
         try:
@@ -255,6 +256,7 @@ class StaffService:
             return
         presence.connected = False
         self.router.set_agent(presence.load(), utcnow())  # nothing new while away
+        self.roster.announce(presence.info())  # offline, still holding: not a target
         self._start_grace(presence)
         log.info("agent.disconnected", extra={"agent_id": principal.agent_id})
 
@@ -289,6 +291,7 @@ class StaffService:
         await self.conversations.requeue_held(agent_id, reason, held)
         if not self.hub.agent_connected(agent_id):
             self.roster.presences.pop(agent_id, None)
+            self.roster.announce(presence.info())  # offline, holding nothing: gone
             await self._save_status(agent_id, AgentStatus.OFFLINE, presence.status)
 
 
