@@ -76,6 +76,11 @@ class SmallTalk:
                 else:  # 👍 🙏: nothing left after folding, matched as typed
                     self._emoji.setdefault(_EMOJI_JUNK.sub("", phrase.strip()), intent)
         self._by_length = sorted(self._phrases, key=len, reverse=True)
+        # One compiled alternation per list instead of a Python loop over every phrase at
+        # every position (the loop was 8 % of the server's CPU in the load benchmark). The
+        # regex tries the alternatives in list order, so the longest phrase still wins.
+        self._phrase_at = _alternation(self._by_length)
+        self._filler_at = _alternation(_FILLER_WORDS)
         self._greeting = self._greeting_prefix()
 
     @classmethod
@@ -107,18 +112,18 @@ class SmallTalk:
         found: list[SmallTalkIntent] = []
         i = 0
         while i < len(text):
-            phrase = next((p for p in self._by_length if self._word_at(text, i, p)), None)
-            if phrase is not None:  # before particles: 哈 is one, 哈喽 a greeting
-                found.append(self._phrases[phrase])
-                i += len(phrase)
+            hit = self._phrase_at.match(text, i) if self._phrase_at else None
+            if hit is not None:  # before particles: 哈 is one, 哈喽 a greeting
+                found.append(self._phrases[hit[0]])
+                i = hit.end()
                 continue
             if text[i] == " " or text[i] in _PARTICLES:
                 i += 1
                 continue
-            filler = next((w for w in _FILLER_WORDS if self._word_at(text, i, w)), None)
-            if filler is None or not found:
+            filler = self._filler_at.match(text, i) if found and self._filler_at else None
+            if filler is None:
                 return []
-            i += len(filler)
+            i = filler.end()
         return found
 
     @staticmethod
@@ -173,6 +178,19 @@ class SmallTalk:
             return text
         rest = text[found.end() :].strip()
         return rest if any(unicodedata.category(c)[0] in "LN" for c in rest) else text
+
+
+def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
+    """A regex matching the first of ``words`` (in order) that :meth:`SmallTalk._word_at`
+    accepts at a position: a word ending in a Latin letter or digit must not run on into
+    another one ("hi" is not the start of "hiking")."""
+    if not words:
+        return None
+    parts = [
+        re.escape(w) + ("(?![A-Za-z0-9])" if w[-1].isascii() and w[-1].isalnum() else "")
+        for w in words
+    ]
+    return re.compile("|".join(parts))
 
 
 def _texts(value: Any, where: str) -> tuple[str, ...]:
