@@ -104,3 +104,57 @@ def test_a_batch_of_deltas_lands_like_one_by_one(qtmodeltester) -> None:
     assert ids == ["c1", "c2", "c4", "c5", "c6", "c8", "c9", "n1", "n2"]
     assert model.item("c5").contact_name == "改名"
     assert all(model.item(cid).conversation_id == cid for cid in ids)
+
+
+def _priorities(model: QueueModel) -> list[int]:
+    return [
+        model.item(model.index(r, 0).data(ConversationIdRole)).priority for r in range(len(model))
+    ]
+
+
+def test_kept_sorted_in_the_model_through_snapshot_arrivals_moves_and_removals(
+    qtmodeltester,
+) -> None:
+    """The rows stay in the agent's sort order in the model itself (the proxy only filters):
+    every kind of delta must leave them ordered, with the id -> row map right."""
+    model = QueueModel(clock=lambda: NOW)
+    model.sort(QueueColumn.PRIORITY, Qt.SortOrder.DescendingOrder)
+    model.reset([queue_item(f"c{i}", priority=(i * 7) % 5) for i in range(40)])
+    assert _priorities(model) == sorted(_priorities(model), reverse=True)
+    for step in range(60):
+        cid = f"c{(step * 13) % 40}"
+        if step % 4 == 0:
+            model.apply([(f"n{step}", queue_item(f"n{step}", priority=step % 5))])
+        elif step % 4 == 1 and cid in model:
+            model.upsert(queue_item(cid, priority=(step * 3) % 5, name=f"改{step}"))  # moves
+        elif step % 4 == 2:
+            model.apply([(cid, None), (f"m{step}", queue_item(f"m{step}", priority=2))])
+        else:
+            model.remove(cid)
+        priorities = _priorities(model)
+        assert priorities == sorted(priorities, reverse=True), step
+        for r in range(len(model)):
+            cid_at = model.index(r, 0).data(ConversationIdRole)
+            assert model.item(cid_at).conversation_id == cid_at
+    qtmodeltester.check(model, force_py=True)
+    model.sort(QueueColumn.PRIORITY, Qt.SortOrder.AscendingOrder)
+    assert _priorities(model) == sorted(_priorities(model))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_header_sort_orders_the_view_and_the_selection_follows_a_moved_row(qtbot) -> None:
+    from desk_app.desk.views.queue_view import QueueView
+
+    model = QueueModel(clock=lambda: NOW)
+    model.reset([queue_item(f"c{i}", waited=10 * i) for i in range(20)])
+    view = QueueView(model)
+    qtbot.addWidget(view)
+    assert ids(view.proxy)[:3] == ["c19", "c18", "c17"]  # longest waiting first by default
+    view.table.sortByColumn(QueueColumn.WAITING, Qt.SortOrder.AscendingOrder)
+    assert ids(view.proxy)[:3] == ["c0", "c1", "c2"]
+    view.table.selectRow(ids(view.proxy).index("c5"))
+    model.upsert(queue_item("c5", waited=10_000, name="陈晓"))  # longest wait: moves to the end
+    assert ids(view.proxy)[-1] == "c5"
+    assert view.table.current_conversation_id() == "c5"
+    view.proxy.set_pattern("陈晓")  # the proxy still filters
+    assert ids(view.proxy) == ["c5"]
