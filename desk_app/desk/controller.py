@@ -17,12 +17,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desk_app.desk.models.mine_model import MineModel
 from desk_app.desk.models.queue_model import QueueModel
+from desk_app.desk.models.roster_model import RosterModel
 from desk_app.desk.models.transcript_model import TranscriptModel
 from desk_app.protocol.messages import (
     Ack,
     AgentInfo,
+    AgentsSnapshot,
     AgentState,
     AgentStatus,
+    AgentsUpdated,
     ArticleHit,
     AuthOk,
     CloseConversation,
@@ -95,6 +98,7 @@ class DeskController(QObject):
         self.suggestions: dict[str, list[ArticleHit]] = {}
         self.agent: AgentInfo | None = None
         self.known_agents: dict[str, str] = {}  # agent id -> display name
+        self.roster = RosterModel(self)  # agents on the desk now: transfer targets
         self.current: str | None = None  # the conversation on screen: its messages are read
         self.window_active: Callable[[], bool] = lambda: True
         self._pending_owner: dict[str, str] = {}  # client_msg_id -> conversation id
@@ -121,9 +125,15 @@ class DeskController(QObject):
         self.agent = frame.agent
         self.agent_changed.emit(frame.agent)
 
+    def _on_agents_snapshot(self, frame: AgentsSnapshot) -> None:
+        self.roster.reset(frame.agents)
+
+    def _on_agents_updated(self, frame: AgentsUpdated) -> None:
+        self.roster.update(frame.agent)
+
     def _learn_agents(self, items: list[QueueItem]) -> None:
         """Remember agents seen holding conversations (supervisors get those in the queue):
-        the transfer dialog offers them by name, since the protocol has no roster frame."""
+        a fallback for servers that send no ``agents.snapshot`` (the roster is preferred)."""
         for item in items:
             if item.assignee_id:
                 self.known_agents[item.assignee_id] = item.assignee_name or item.assignee_id
@@ -243,6 +253,8 @@ class DeskController(QObject):
     _handlers: ClassVar[dict[type, Callable[[DeskController, object], None]]] = {
         AuthOk: _on_auth_ok,  # type: ignore[dict-item]
         AgentState: _on_agent_state,  # type: ignore[dict-item]
+        AgentsSnapshot: _on_agents_snapshot,  # type: ignore[dict-item]
+        AgentsUpdated: _on_agents_updated,  # type: ignore[dict-item]
         QueueSnapshot: _on_snapshot,  # type: ignore[dict-item]
         QueueUpdated: _on_queue_updated,  # type: ignore[dict-item]
         QueueRemoved: _on_queue_removed,  # type: ignore[dict-item]

@@ -813,6 +813,19 @@
     </message>
 </context>
 <context>
+    <name>RosterModel</name>
+    <message>
+        <location filename="../../desk_app/desk/models/roster_model.py" line="88" />
+        <source>%1/%2 chats</source>
+        <translation>%1/%2 个会话</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/models/roster_model.py" line="91" />
+        <source>full</source>
+        <translation>已满</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../desk_app/desk/dialogs/settings_dialog.py" line="31" />
@@ -1122,6 +1135,11 @@
         <location filename="../../desk_app/desk/dialogs/transfer.py" line="91" />
         <source>Choose a team or an agent.</source>
         <translation>请选择一个团队或一位客服。</translation>
+    </message>
+    <message>
+        <location filename="../../desk_app/desk/dialogs/transfer.py" line="96" />
+        <source>No other agent is on the desk right now.</source>
+        <translation>现在没有其他客服在线。</translation>
     </message>
 </context>
 <context>

@@ -25,3 +25,6 @@ SeqRole = _BASE + 23
 PendingRole = _BASE + 24
 MessageRole = _BASE + 25
 ShortcutRole = _BASE + 30
+AgentIdRole = _BASE + 40
+AgentStatusRole = _BASE + 41  # the AgentStatus value ("online", "away", "offline")
+AvailableRole = _BASE + 42  # True when a transfer to this agent can be taken now

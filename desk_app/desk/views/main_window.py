@@ -431,13 +431,17 @@ class MainWindow(QMainWindow):
         from desk_app.desk.dialogs.transfer import TransferDialog
 
         agent = self.controller.agent
-        teams = list(agent.teams) if agent else []
+        roster = self.controller.roster
+        teams = sorted(set(agent.teams if agent else []) | set(roster.teams()))
         me = agent.id if agent else ""
-        others = sorted(
-            ((aid, name) for aid, name in self.controller.known_agents.items() if aid != me),
-            key=lambda pair: pair[1],
-        )
-        dialog = TransferDialog(teams=teams, agents=others, parent=self)
+        if len(roster):
+            dialog = TransferDialog(teams=teams, roster=roster, me=me, parent=self)
+        else:  # an older server without agents.snapshot: agents seen in the queue
+            others = sorted(
+                ((aid, name) for aid, name in self.controller.known_agents.items() if aid != me),
+                key=lambda pair: pair[1],
+            )
+            dialog = TransferDialog(teams=teams, agents=others, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             to_agent, to_team, note = dialog.destination()
             self.controller.transfer(
