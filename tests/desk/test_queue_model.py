@@ -158,3 +158,34 @@ def test_header_sort_orders_the_view_and_the_selection_follows_a_moved_row(qtbot
     assert view.table.current_conversation_id() == "c5"
     view.proxy.set_pattern("陈晓")  # the proxy still filters
     assert ids(view.proxy) == ["c5"]
+
+
+def test_a_batch_lands_as_one_insert_and_one_remove_per_run_of_adjacent_rows(
+    qtmodeltester,
+) -> None:
+    """Each insert/remove signal costs the proxy and the view a pass over every row, so a
+    batch whose arrivals land together (the newest wait least) is one signal."""
+    model = QueueModel(clock=lambda: NOW)
+    model.sort(QueueColumn.WAITING, Qt.SortOrder.DescendingOrder)
+    model.reset([queue_item(f"c{i}", waited=100 + 10 * i) for i in range(10)])
+    inserted: list[tuple[int, int]] = []
+    removed: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
+    model.apply(
+        [
+            ("n1", queue_item("n1", waited=2)),
+            ("n2", queue_item("n2", waited=5)),
+            ("n3", queue_item("n3", waited=155)),  # between c5 and c6
+            ("c2", None),
+            ("c3", None),
+            ("c4", None),
+            ("c8", None),
+        ]
+    )
+    assert inserted == [(10, 11), (4, 4)]  # bottom-up: the two newest, then n3
+    assert len(removed) == 2  # c8, then c4..c2 in one signal
+    order = [model.index(r, 0).data(ConversationIdRole) for r in range(len(model))]
+    assert order == ["c9", "c7", "c6", "n3", "c5", "c1", "c0", "n2", "n1"]
+    assert all(model.item(cid).conversation_id == cid for cid in order)
+    qtmodeltester.check(model, force_py=True)
