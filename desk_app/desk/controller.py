@@ -63,7 +63,9 @@ class FrameSink(Protocol):
     def send(self, frame: Frame) -> None: ...
 
 
-QUEUE_BATCH_MS = 200
+# 4 applications a second: each costs a repaint of the visible queue (~9 ms CPU), and an agent
+# reads a busy queue no faster than that (was 200 ms).
+QUEUE_BATCH_MS = 250
 
 
 def new_id() -> str:
