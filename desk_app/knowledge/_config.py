@@ -43,14 +43,12 @@ class MatchConfig:
     include_title: bool = True
     classifier: bool = True
     classifier_max_articles: int = 600
-    classifier_min_questions: float = 8.0
     classifier_c: float = 1.0
     classifier_keep: float = 0.1
     background_training: bool = True
     retrain_delay_s: float = 0.5
     max_query_chars: int = 500
     max_delta_articles: int = 2000
-    exact_questions: int = 20000
     with_classifier: Calibrator = field(default_factory=_fallback_lexical)
     lexical: Calibrator = field(default_factory=_fallback_lexical)
 
