@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")  # as desk_app.desk.app.create_application
 
 import asyncio
 import contextlib
