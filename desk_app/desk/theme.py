@@ -24,6 +24,7 @@ class BubbleColors:
 
 
 _current = "light"
+_BUBBLES: dict[str, dict[str, BubbleColors]] = {}
 
 
 def _light_bubbles() -> dict[str, BubbleColors]:
@@ -54,7 +55,9 @@ def message_colors(sender: str) -> BubbleColors:
     Keyed by the sender's string value so this module, on the path to the login window,
     does not import the protocol (msgspec) at start-up.
     """
-    table = _dark_bubbles() if _current == "dark" else _light_bubbles()
+    table = _BUBBLES.get(_current)
+    if table is None:  # built once per theme: the transcript asks for every bubble it paints
+        table = _BUBBLES[_current] = _dark_bubbles() if _current == "dark" else _light_bubbles()
     return table[str(sender)]
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from msgspec.structs import replace
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextFormat
 from PySide6.QtWidgets import QLabel
 
 from desk_app.desk.controller import DeskController
 from desk_app.desk.models.transcript_model import TranscriptModel
-from desk_app.desk.views.bubbles import bubble_html, plain_tooltip
+from desk_app.desk.views.bubbles import plain_tooltip
 from desk_app.desk.views.conversation_view import ConversationView
 from desk_app.desk.views.handoff_card import HandoffCard
 from desk_app.desk.views.mine_view import MineDelegate
@@ -20,18 +19,24 @@ from .factories import XSS, detail, message
 
 
 def test_builder_escapes_everything() -> None:
-    html = bubble_html(XSS, XSS, meta_color="#000000", text_color="#111111")
-    assert "<img" not in html
-    assert "<a href" not in html
+    tooltip = plain_tooltip(XSS)
+    assert "<img" not in tooltip
+    assert "<a href" not in tooltip
     assert (
-        "&lt;img src=x onerror=alert(1)&gt;&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;" in html
+        "&lt;img src=x onerror=alert(1)&gt;&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;"
+        in tooltip
     )
-    assert "<img" not in plain_tooltip(XSS)
 
 
 def test_transcript_shows_markup_as_literal_characters(qtbot) -> None:
     model = TranscriptModel("c1")
-    model.extend([message("c1", 1, Sender.CONTACT, XSS), message("c1", 2, Sender.BOT, "好的")])
+    model.extend(
+        [
+            message("c1", 1, Sender.CONTACT, XSS),
+            message("c1", 2, Sender.BOT, "好的"),
+            message("c1", 3, Sender.CONTACT, "第一行\n<b>第二行</b>"),
+        ]
+    )
     view = TranscriptView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -39,21 +44,17 @@ def test_transcript_shows_markup_as_literal_characters(qtbot) -> None:
     view.show()
     qtbot.waitExposed(view)
     index = model.index(0)
-    document = view.message_delegate.document(index, view.viewport().width())
-    shown = document.toPlainText()
-    assert shown.splitlines()[-1] == XSS  # the body line, character for character
-    # nothing became an image, a link or any other markup object
-    block = document.begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            fmt = it.fragment().charFormat()
-            assert not fmt.isImageFormat()
-            assert not fmt.isAnchor()
-            assert fmt.objectType() == QTextFormat.ObjectTypes.NoObject
-            it += 1
-        block = block.next()
+    bubble = view.message_delegate.bubble(index, view.viewport().width())
+    # a QTextLayout is given characters and draws those characters: no markup is parsed,
+    # no format, image or link can come out of the text
+    assert bubble.body.text() == XSS
+    assert bubble.body.formats() == []
+    assert bubble.shown.splitlines()[-1] == XSS  # the body line, character for character
     assert view.message_delegate.displayed_text(index).endswith(XSS)
+    # line breaks stay breaks, and tags in a multi-line message stay literal too
+    multi = view.message_delegate.bubble(model.index(2), view.viewport().width())
+    assert multi.body.lineCount() == 2
+    assert multi.shown.splitlines()[-2:] == ["第一行", "<b>第二行</b>"]
 
 
 def test_handoff_card_mine_list_and_typing_line_are_plain(qtbot, sink) -> None:

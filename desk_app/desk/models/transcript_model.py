@@ -102,11 +102,6 @@ class TranscriptModel(QAbstractListModel):
             return f"{message.author}: {message.text}"
         return None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
     # --- updates --------------------------------------------------------------------------
 
     def extend(self, messages: Iterable[Message]) -> int:

@@ -4,8 +4,8 @@ Qt renders HTML in labels, tooltips and text documents whenever a string merely 
 HTML (``Qt::mightBeRichText``). Customers and agents can type anything, so no widget ever
 receives their text as markup except through the functions below, which escape every
 character that matters and keep line breaks with ``white-space: pre-wrap`` (STYLE rule 6).
-Widgets that can take plain text (QLabel with ``PlainText``, ``QPlainTextEdit``) get plain text
-instead and do not come here.
+Widgets that can take plain text (QLabel with ``PlainText``, ``QPlainTextEdit``, the
+transcript's ``QTextLayout`` bubbles) get plain text instead and do not come here.
 """
 
 from __future__ import annotations
@@ -31,14 +31,3 @@ def plain_tooltip(text: str) -> str:
     if len(text) > TOOLTIP_LIMIT:
         text = text[: TOOLTIP_LIMIT - 1] + "…"
     return f'<p style="white-space:pre-wrap">{escape(text)}</p>'
-
-
-def bubble_html(meta: str, text: str, *, meta_color: str, text_color: str) -> str:
-    """One transcript message: a small meta line (who, when) above the body.
-
-    Colours are our own ``#rrggbb`` strings from the theme, never from the network.
-    """
-    return (
-        f'<div style="color:{meta_color}; font-size:small">{escape(meta)}</div>'
-        f'<div style="color:{text_color}; white-space:pre-wrap">{escape(text)}</div>'
-    )

@@ -2,21 +2,27 @@
 
 Who wrote a message must be clear at a glance: the customer on the left in white, the bot
 in indigo and the agent in green on the right, system lines centred and grey, internal notes
-across the width in yellow with a "note" label. The text of each bubble is a
-``QTextDocument`` built only by :func:`~desk_app.desk.views.bubbles.bubble_html`, which escapes
-everything (STYLE rule 6).
+across the width in yellow with a "note" label.
 
-Layout of 2,000 messages is spread over several event-loop passes (``Batched`` layout mode)
-and each bubble's document is cached per width, so opening a long conversation never freezes
-the window.
+Each bubble's text is two ``QTextLayout`` objects (the small meta line, then the body), laid
+out once per message and view width and kept with their shaped glyphs
+(``setCacheEnabled``). A ``QTextLayout`` takes characters, never markup, so whatever a
+customer types is drawn exactly as typed (STYLE rule 6), with no HTML builder in between.
+The earlier ``QTextDocument`` per bubble threw its shaping away after layout and shaped every
+visible message again on every paint: a wheel notch through a long transcript cost a few
+milliseconds of text shaping, and so did each new message.
+
+Layout of a long transcript is spread over several event-loop passes (``Batched`` layout
+mode); once a bubble is laid out, the size the view asks for on each relayout is a lookup.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPen, QTextDocument
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QPainter, QPainterPath, QPen, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -30,7 +36,6 @@ from desk_app.desk import theme
 from desk_app.desk.labels import local_time, sender_label
 from desk_app.desk.models.roles import MessageRole, PendingRole
 from desk_app.desk.models.transcript_model import TranscriptModel
-from desk_app.desk.views.bubbles import bubble_html
 from desk_app.protocol.messages import Message, Sender
 
 Index = QModelIndex | QPersistentModelIndex
@@ -38,15 +43,64 @@ Index = QModelIndex | QPersistentModelIndex
 MARGIN = 8  # around a bubble
 PADDING = 8  # inside a bubble
 MAX_FRACTION = 0.72  # of the view's width, for contact/bot/agent bubbles
-CACHE_LIMIT = 4000
+META_SCALE = 0.8  # the meta line's size, as HTML's "font-size: small" was
+CACHE_LIMIT = 3000
+_SELECTED = QStyle.StateFlag.State_Selected
+_WRAP = QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
+_LINE_SEPARATOR = "\u2028"  # QTextLayout breaks a line here; "\n" it would draw as a space
+
+
+@dataclass(slots=True)
+class Bubble:
+    """One message laid out for one view width: what paint draws and sizeHint reports."""
+
+    meta: QTextLayout
+    body: QTextLayout
+    text_width: float  # of the widest line, plus one pixel as QTextDocument's idealWidth had
+    text_height: float
+    outline: QPainterPath  # the rounded rectangle, at (0, 0)
+    shown: str  # the characters drawn: meta line, newline, body
+
+    @property
+    def width(self) -> float:
+        return self.text_width + 2 * PADDING
+
+    @property
+    def height(self) -> float:
+        return self.text_height + 2 * PADDING
+
+
+def _lay_out(layout: QTextLayout, width: float, top: float) -> tuple[float, float]:
+    """Break ``layout`` into lines of at most ``width``; returns (widest line, height)."""
+    option = QTextOption()
+    option.setWrapMode(_WRAP)
+    layout.setTextOption(option)
+    layout.setCacheEnabled(True)  # keep the shaped glyphs: paint never shapes again
+    widest = height = 0.0
+    layout.beginLayout()
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0.0, top + height))
+        height += line.height()
+        widest = max(widest, line.naturalTextWidth())
+    layout.endLayout()
+    return widest, height
+
+
+def plain_lines(text: str) -> str:
+    """``text`` for a ``QTextLayout``: line breaks kept as breaks, every character as is."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", _LINE_SEPARATOR)
 
 
 class MessageDelegate(QStyledItemDelegate):
-    """Paints one message; the text is laid out by a cached, escaped ``QTextDocument``."""
+    """Paints one message from a cached :class:`Bubble` (plain text, laid out once)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._cache: OrderedDict[tuple[object, ...], QTextDocument] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], Bubble] = OrderedDict()
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -81,36 +135,44 @@ class MessageDelegate(QStyledItemDelegate):
             return usable
         return max(120, int(usable * MAX_FRACTION))
 
-    def document(self, index: Index, view_width: int) -> QTextDocument:
-        """The laid-out text of one message (also what tests read as "displayed text")."""
+    def _font(self) -> QFont:
+        parent = self.parent()
+        return parent.font() if isinstance(parent, QWidget) else QFont()
+
+    def bubble(self, index: Index, view_width: int) -> Bubble:
+        """One message laid out for ``view_width`` (cached per message, state and width)."""
         message, pending = self.entry(index)
         identity = (message.client_msg_id, message.text) if pending else message.seq
-        key = (identity, pending, message.conversation_id, view_width, theme.current_theme())
-        doc = self._cache.get(key)
-        if doc is not None:
-            self._cache.move_to_end(key)
-            return doc
-        colors = theme.message_colors(message.sender)
-        doc = QTextDocument()
-        doc.setDocumentMargin(0)
-        doc.setHtml(
-            bubble_html(
-                self.meta_text(message, pending),
-                message.text,
-                meta_color=colors.meta.name(),
-                text_color=colors.text.name(),
-            )
+        key = (identity, pending, message.conversation_id, view_width)
+        bubble = self._cache.get(key)
+        if bubble is not None:
+            return bubble
+        font = self._font()
+        small = QFont(font)
+        small.setPointSizeF(font.pointSizeF() * META_SCALE)
+        meta_text = self.meta_text(message, pending)
+        meta = QTextLayout(meta_text, small)
+        body = QTextLayout(plain_lines(message.text), font)
+        width = self._bubble_width(message.sender, view_width) - 2 * PADDING
+        meta_width, meta_height = _lay_out(meta, width, 0.0)
+        body_width, body_height = _lay_out(body, width, meta_height)
+        text_width = min(max(meta_width, body_width), width) + 1
+        text_height = meta_height + body_height
+        outline = QPainterPath()
+        outline.addRoundedRect(
+            QRectF(0, 0, text_width + 2 * PADDING, text_height + 2 * PADDING), 8, 8
         )
-        doc.setTextWidth(self._bubble_width(message.sender, view_width) - 2 * PADDING)
-        doc.setTextWidth(min(doc.idealWidth(), doc.textWidth()) + 1)
-        self._cache[key] = doc
+        bubble = Bubble(
+            meta, body, text_width, text_height, outline, f"{meta_text}\n{message.text}"
+        )
+        self._cache[key] = bubble
         if len(self._cache) > CACHE_LIMIT:
-            self._cache.popitem(last=False)
-        return doc
+            self._cache.popitem(last=False)  # oldest laid out first: scrolled far away
+        return bubble
 
     def displayed_text(self, index: Index, view_width: int = 600) -> str:
         """Exactly the characters the bubble shows, meta line first."""
-        return self.document(index, view_width).toPlainText()
+        return self.bubble(index, view_width).shown
 
     def _view_width(self, option: QStyleOptionViewItem) -> int:
         widget = option.widget  # type: ignore[attr-defined]
@@ -120,19 +182,15 @@ class MessageDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         width = self._view_width(option)
-        doc = self.document(index, width)
-        return QSize(width, int(doc.size().height()) + 2 * PADDING + MARGIN)
+        return QSize(width, int(self.bubble(index, width).text_height) + 2 * PADDING + MARGIN)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         message, pending = self.entry(index)
         sender = message.sender
-        width = self._view_width(option)
-        doc = self.document(index, width)
+        bubble = self.bubble(index, self._view_width(option))
         rect = option.rect  # type: ignore[attr-defined]
-        bubble_w = doc.textWidth() + 2 * PADDING
-        bubble_h = doc.size().height() + 2 * PADDING
-        top = rect.top() + MARGIN / 2
-        if sender in (Sender.CONTACT,):
+        bubble_w = bubble.width
+        if sender == Sender.CONTACT:
             left = rect.left() + MARGIN
         elif sender in (Sender.BOT, Sender.AGENT):
             left = rect.right() - MARGIN - bubble_w
@@ -140,26 +198,26 @@ class MessageDelegate(QStyledItemDelegate):
             left = rect.left() + (rect.width() - bubble_w) / 2
         else:  # a note spans the width
             left = rect.left() + MARGIN
-        bubble = QRectF(left, top, bubble_w, bubble_h)
         colors = theme.message_colors(sender)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        path = QPainterPath()
-        path.addRoundedRect(bubble, 8, 8)
-        painter.fillPath(path, colors.background)
-        pen = QPen(
-            option.palette.highlight().color() if selected else colors.border,  # type: ignore[attr-defined]
-            2.0 if selected else 1.0,
-        )
+        painter.translate(left, rect.top() + MARGIN / 2)
+        painter.fillPath(bubble.outline, colors.background)
+        if option.state & _SELECTED:  # type: ignore[attr-defined]
+            pen = QPen(option.palette.highlight().color(), 2.0)  # type: ignore[attr-defined]
+        else:
+            pen = QPen(colors.border, 1.0)
         if sender == Sender.NOTE:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.drawPath(path)
+        painter.drawPath(bubble.outline)
         if pending:
             painter.setOpacity(0.6)
-        painter.translate(bubble.left() + PADDING, bubble.top() + PADDING)
-        doc.drawContents(painter)
+        origin = QPointF(PADDING, PADDING)
+        painter.setPen(colors.meta)
+        bubble.meta.draw(painter, origin)
+        painter.setPen(colors.text)
+        bubble.body.draw(painter, origin)
         painter.restore()
 
 
