@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from msgspec.structs import replace
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QLabel
 
+from desk_app.desk import theme
 from desk_app.desk.controller import DeskController
 from desk_app.desk.models.transcript_model import TranscriptModel
 from desk_app.desk.views.bubbles import plain_tooltip
@@ -77,3 +78,38 @@ def test_handoff_card_mine_list_and_typing_line_are_plain(qtbot, sink) -> None:
     assert index.data() == XSS[:39] + "…"  # the name, one line, as typed
     assert "<img" not in index.data(Qt.ItemDataRole.ToolTipRole)
     assert MineDelegate().second_line(index).startswith("<img src=x")
+
+
+def test_a_wheel_notch_repaints_only_the_strip_that_scrolls_in(qtbot) -> None:
+    """The painted bubbles move; only the newly exposed strip is painted (the whole view was
+    repainted on every notch while the style sheet made the viewport non-opaque)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    sheet = app.styleSheet()
+    theme.apply_theme(app, "light")  # its style sheet gives the transcript a background
+    model = TranscriptModel("c1")
+    model.extend(message("c1", s, Sender.CONTACT, f"第{s}条消息") for s in range(1, 200))
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1000)
+    qtbot.wait(300)  # the batched layout and the first paints are done
+    painted: list[int] = []
+
+    class PaintSpy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect().height())  # type: ignore[attr-defined]
+            return False
+
+    spy = PaintSpy()
+    view.viewport().installEventFilter(spy)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.value() - 60)
+    qtbot.waitUntil(lambda: bool(painted))
+    view.viewport().removeEventFilter(spy)
+    app.setStyleSheet(sheet)
+    assert max(painted) < view.viewport().height() / 2

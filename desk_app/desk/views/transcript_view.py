@@ -22,7 +22,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QPainter, QPainterPath, QPen, QTextLayout, QTextOption
+from PySide6.QtGui import (
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -239,9 +247,21 @@ class TranscriptView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setObjectName("transcript")
+        # A wheel notch should move the pixels already painted and paint only the strip that
+        # scrolls in. Qt does that only for an opaque viewport, and the theme's style sheet
+        # background makes it "styled", not opaque: every notch repainted all visible bubbles.
+        # The viewport is declared opaque and paintEvent fills the background itself.
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         # Follow new messages while the agent is at the bottom; stop once they scroll up to read.
         self._follow = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        viewport = self.viewport()
+        painter = QPainter(viewport)
+        painter.fillRect(event.rect(), viewport.palette().base())  # the style sheet's colour
+        painter.end()
+        super().paintEvent(event)
 
     def _on_scrolled(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 40
