@@ -115,19 +115,22 @@ def upgrade_to_head(url: str) -> None:
 
 class _Write:
     """One queued write: the function and where its result goes (an asyncio future on some
-    loop, or a concurrent future for :meth:`Store.write_sync`)."""
+    loop, a callback run on some loop (:meth:`Store.submit`), or a concurrent future for
+    :meth:`Store.write_sync`)."""
 
-    __slots__ = ("error", "fn", "future", "loop", "result")
+    __slots__ = ("done", "error", "fn", "future", "loop", "result")
 
     def __init__(
         self,
         fn: Callable[[Session], Any],
-        future: asyncio.Future[Any] | concurrent.futures.Future[Any],
+        future: asyncio.Future[Any] | concurrent.futures.Future[Any] | None,
         loop: asyncio.AbstractEventLoop | None,
+        done: Callable[[Any, BaseException | None], None] | None = None,
     ) -> None:
         self.fn = fn
         self.future = future
         self.loop = loop
+        self.done = done
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -175,6 +178,21 @@ class Store:
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Write(fn, future, loop))
         return await future
+
+    def submit(
+        self, fn: Callable[[Session], T], done: Callable[[T | None, BaseException | None], None]
+    ) -> None:
+        """Queue ``fn(session)`` like :meth:`write`; call ``done(result, error)`` on this
+        event loop after COMMIT (``error`` is None on success) or after it failed.
+
+        The same guarantees as :meth:`write` (same writer, same order, same group commit)
+        without a future and a task switch per write: the server's per-message hot path.
+        ``done`` runs inside the loop's callback for the whole group, so it must not raise
+        (it is guarded, and what it raises is logged) and should not block.
+        """
+        if self._closed:
+            raise RuntimeError("store is closed")
+        self._queue.put(_Write(fn, None, asyncio.get_running_loop(), done))
 
     def write_sync(self, fn: Callable[[Session], T]) -> T:
         """Blocking :meth:`write` for the CLI and start-up code (not from the event loop)."""
@@ -300,9 +318,20 @@ class Store:
 
 
 def _resolve(writes: list[_Write]) -> None:
-    """Runs on the caller's loop: one callback per group and loop, not one per write."""
+    """Runs on the caller's loop: one callback per group and loop, not one per write.
+
+    In queue order, so the answers to one client's writes go out in the order it sent them.
+    """
     for write in writes:
+        done = write.done
+        if done is not None:
+            try:
+                done(write.result, write.error)
+            except Exception:
+                log.exception("store.callback_failed")
+            continue
         future = write.future
+        assert isinstance(future, asyncio.Future)
         if future.done():
             continue
         if write.error is not None:

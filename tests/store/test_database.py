@@ -113,3 +113,58 @@ async def test_a_closed_store_refuses_writes(db_url: str) -> None:
     store.close()
     with pytest.raises(RuntimeError):
         await store.write(add_team("late"))
+
+
+async def test_submitted_writes_call_back_after_commit_in_queue_order(
+    store: Store, db_url: str
+) -> None:
+    def refuse(_session: Session) -> None:
+        raise ConflictError("no")
+
+    other = Store.open(db_url, migrate=False)
+    calls: list[tuple[str, object, BaseException | None, set[str]]] = []
+
+    def done(name: str):
+        def callback(result: object, error: BaseException | None) -> None:
+            # the commit is visible to another connection by the time the callback runs
+            calls.append((name, result, error, other.read_sync(team_names)))
+
+        return callback
+
+    try:
+        release = hold_writer(store)
+        store.submit(add_team("a"), done("a"))
+        awaited = asyncio.ensure_future(store.write(add_team("b")))
+        await asyncio.sleep(0)
+        store.submit(refuse, done("refused"))
+        store.submit(add_team("c"), done("c"))
+        assert calls == []
+        release.set()
+        await awaited
+        await store.flush()
+        assert [name for name, *_ in calls] == ["a", "refused", "c"]
+        (_, a_id, a_error, a_seen), (_, _, refused, _), (_, c_id, c_error, c_seen) = calls
+        assert isinstance(a_id, str)
+        assert isinstance(c_id, str)
+        assert a_error is None
+        assert c_error is None
+        assert isinstance(refused, ConflictError)
+        assert {"a", "c"} <= a_seen
+        assert {"a", "c"} <= c_seen
+    finally:
+        other.close()
+
+
+async def test_a_failing_callback_does_not_stop_the_others(store: Store) -> None:
+    seen: list[str] = []
+
+    def broken(_result: object, _error: BaseException | None) -> None:
+        raise RuntimeError("bug in a callback")
+
+    release = hold_writer(store)
+    store.submit(add_team("x"), broken)
+    store.submit(add_team("y"), lambda result, error: seen.append("y"))
+    release.set()
+    await store.flush()
+    assert seen == ["y"]
+    assert await store.read(team_names) == {"x", "y"}
