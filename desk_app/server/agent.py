@@ -49,6 +49,13 @@ class AgentEndpoint:
     def opened(self, conn: Connection) -> None:
         pass  # counted once logged in
 
+    def handle_now(self, conn: Connection, frame: Any) -> bool:
+        """Only pings: everything else needs the login checks and the worker's order."""
+        if type(frame) is Ping:
+            conn.send(Pong(nonce=frame.nonce))
+            return True
+        return False
+
     async def handle(self, conn: Connection, frame: Any) -> None:
         match frame:
             case Ping():

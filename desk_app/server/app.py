@@ -30,7 +30,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from desk_app.bot.seam import Bot
 from desk_app.protocol.messages import ServerShutdown
 from desk_app.server.agent import AgentEndpoint
-from desk_app.server.connection import Connection, serve_connection
+from desk_app.server.connection import Connection, DeskWebSocket, serve_connection
 from desk_app.server.conversations import ConversationService
 from desk_app.server.customer import CustomerEndpoint
 from desk_app.server.http import HttpGate, HttpHandler
@@ -171,7 +171,9 @@ async def run_server(
             # frames a little over the limit get a clear error frame_too_large and the
             # connection lives on; only absurd ones (4x) close it with 1009
             max_size=config.max_frame_bytes * 4,
-            max_queue=16,
+            # frames go straight to the connection's callback, not through websockets'
+            # message queue; back-pressure is Connection's (PAUSE_AT)
+            create_connection=DeskWebSocket,
             compression=None,  # chat frames are small: deflate would cost CPU for nothing
             ssl=tls,
             server_header="agent-desk",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -244,7 +244,32 @@ class ConversationService:
             "conversation.resumed", extra={"conversation_id": state.id, "replayed": len(missed)}
         )
 
+    def contact_message_now(self, conn: Connection, frame: SendMessage) -> None:
+        """A contact's message, without awaiting: the write's callback acks and fans out.
+
+        The server's busiest path (every message in a conversation an agent holds), so no
+        coroutine, task or future per message: the store calls back on the loop after
+        COMMIT, in the order the writes were queued (see ``Store.submit``).
+        """
+        write = self._contact_write(conn, frame)
+        ref = frame.client_msg_id
+
+        def done(appended: repo.Appended | None, error: BaseException | None) -> None:
+            if error is not None:
+                conn.failed(error, ref)
+            elif appended is not None:
+                self._contact_message_stored(conn, frame, appended)
+
+        self.store.submit(write, conn.track_write(done))
+
     async def contact_message(self, conn: Connection, frame: SendMessage) -> None:
+        """:meth:`contact_message_now`, awaited."""
+        appended = await self.store.write(self._contact_write(conn, frame))
+        self._contact_message_stored(conn, frame, appended)
+
+    def _contact_write(
+        self, conn: Connection, frame: SendMessage
+    ) -> Callable[[Session], repo.Appended]:
         cid = conn.conversation_id
         if cid is None:
             raise _no_conversation()
@@ -253,18 +278,23 @@ class ConversationService:
         if frame.internal:
             raise NotAllowedError("internal notes are for agents")
         now = utcnow()
-        appended = await self.store.write(
-            lambda s: repo.append_message(
-                s,
-                cid,
-                sender=Sender.CONTACT,
-                text=frame.text,
-                now=now,
-                author=conn.contact_name,
-                client_msg_id=frame.client_msg_id,
-            )
+        text, client_msg_id, author = frame.text, frame.client_msg_id, conn.contact_name
+        return lambda s: repo.append_message(
+            s,
+            cid,
+            sender=Sender.CONTACT,
+            text=text,
+            now=now,
+            author=author,
+            client_msg_id=client_msg_id,
         )
+
+    def _contact_message_stored(
+        self, conn: Connection, frame: SendMessage, appended: repo.Appended
+    ) -> None:
+        """Committed: ack to the sender, then fan out and feed the bot, queue or agent."""
         message = appended.message
+        cid = message.conversation_id
         conn.send(
             Ack(
                 client_msg_id=frame.client_msg_id,

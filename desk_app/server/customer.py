@@ -40,6 +40,23 @@ class CustomerEndpoint:
     def opened(self, conn: Connection) -> None:
         self.hub.customer_connections.add(conn)
 
+    def handle_now(self, conn: Connection, frame: Any) -> bool:
+        """Messages need no waiting (see ``Connection``): one behind another is queued to
+        the store behind it. Typing and pings too, unless a message before them is still
+        being stored: then they wait for it, so they do not overtake its ``ack``."""
+        kind = type(frame)
+        if kind is SendMessage:
+            self.conversations.contact_message_now(conn, frame)
+        elif conn.writing:
+            return False
+        elif kind is Typing:
+            self.conversations.contact_typing(conn, frame)
+        elif kind is Ping:
+            conn.send(Pong(nonce=frame.nonce))
+        else:
+            return False
+        return True
+
     async def handle(self, conn: Connection, frame: Any) -> None:
         service = self.conversations
         match frame:
