@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 
 from desk_app.desk.models.queue_model import QueueColumn, QueueModel
 from desk_app.desk.models.roles import ConversationIdRole
 from desk_app.desk.views.queue_view import QueueProxy
-from desk_app.protocol.messages import ConversationStatus
+from desk_app.protocol.messages import ConversationStatus, QueueItem
 
 from .factories import NOW, XSS, queue_item
 
@@ -188,4 +190,74 @@ def test_a_batch_lands_as_one_insert_and_one_remove_per_run_of_adjacent_rows(
     order = [model.index(r, 0).data(ConversationIdRole) for r in range(len(model))]
     assert order == ["c9", "c7", "c6", "n3", "c5", "c1", "c0", "n2", "n1"]
     assert all(model.item(cid).conversation_id == cid for cid in order)
+    qtmodeltester.check(model, force_py=True)
+
+
+@pytest.mark.parametrize(
+    ("column", "order"),
+    [
+        (-1, Qt.SortOrder.AscendingOrder),  # arrival order: no sort asked for yet
+        (QueueColumn.PRIORITY, Qt.SortOrder.DescendingOrder),
+        (QueueColumn.PRIORITY, Qt.SortOrder.AscendingOrder),
+    ],
+)
+def test_rows_among_equal_keys_are_found_again_after_any_mix_of_deltas(
+    qtmodeltester, column: int, order: Qt.SortOrder
+) -> None:
+    """Many rows share a sort key (five priorities): every update and removal must still hit
+    its own row, arrivals and moved rows go after their equals, and equal rows keep their
+    order, exactly as a plain list kept by hand would."""
+    rng = random.Random(7)
+    descending = order == Qt.SortOrder.DescendingOrder
+    reference: list[tuple[str, int]] = []  # (id, priority) in the expected order
+
+    def place(cid: str, priority: int) -> None:
+        """After every row that sorts before it or equal to it (a stable insert)."""
+        at = len(reference)
+        if column >= 0:
+            at = 0
+            for i, (_, other) in enumerate(reference):
+                if other == priority or (other > priority if descending else other < priority):
+                    at = i + 1
+        reference.insert(at, (cid, priority))
+
+    model = QueueModel(clock=lambda: NOW)
+    model.sort(column, order)
+    first = [(f"c{i}", rng.randrange(5)) for i in range(60)]
+    model.reset([queue_item(cid, priority=p) for cid, p in first])
+    reference.extend(first)
+    if column >= 0:
+        reference.sort(key=lambda pair: pair[1], reverse=descending)
+    for step in range(300):
+        alive = [cid for cid, _ in reference]
+        batch: dict[str, QueueItem | None] = {}
+        for _ in range(rng.randrange(1, 6)):
+            kind = rng.randrange(4)
+            if kind == 0 or not alive:
+                cid = f"n{step}_{len(batch)}"
+                batch[cid] = queue_item(cid, priority=rng.randrange(5))
+            elif kind == 1:
+                batch[rng.choice(alive)] = None
+            else:  # an update, which moves the row if its priority changed
+                cid = rng.choice(alive)
+                batch[cid] = queue_item(cid, priority=rng.randrange(5), name=f"改{step}")
+        model.apply(batch.items())
+        # the reference, in the order apply documents: updates, arrivals, removals
+        known = {cid for cid, _ in reference}
+        for cid, item in batch.items():
+            if item is not None and cid in known:
+                i = next(i for i, (c, _) in enumerate(reference) if c == cid)
+                if column >= 0 and reference[i][1] != item.priority:
+                    del reference[i]
+                    place(cid, item.priority)
+        arrivals = [(cid, item) for cid, item in batch.items() if item and cid not in known]
+        if column >= 0:
+            arrivals.sort(key=lambda pair: pair[1].priority, reverse=descending)
+        for cid, item in arrivals:
+            place(cid, item.priority)
+        reference[:] = [(c, p) for c, p in reference if not (c in batch and batch[c] is None)]
+        shown = [model.index(r, 0).data(ConversationIdRole) for r in range(len(model))]
+        assert shown == [cid for cid, _ in reference], step
+        for cid in rng.sample(shown, min(3, len(shown))):
+            assert model.item(cid).conversation_id == cid
     qtmodeltester.check(model, force_py=True)

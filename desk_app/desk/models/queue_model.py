@@ -16,6 +16,12 @@ from STYLE rule 4's "proxy sorts"; the proxy still takes the header clicks and f
 through a Python ``lessThan``: ~60,000 calls to sort a 5,000-row snapshot (≈ 250 ms of the
 freeze after sign-in) and a dozen per arrival. Here a snapshot is one ``list.sort`` on cached
 keys (C speed), an arrival is a binary search, and the proxy only maps rows through.
+
+No conversation id -> row number map is kept: every arrival or removal above the end would
+renumber thousands of rows, and on a busy desktop that Python loop (a cache miss per row)
+took 2-3 ms per batch, most of applying it. Instead each row carries ``seq``, its place
+among rows with an equal sort key, so the rows are in strict ``(key, seq)`` order and a row
+is found again by a binary search on its own key (:meth:`QueueModel._position`).
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ class _Row:
     sort_keys: tuple[object, ...]
     search: str
     tooltip: str
+    seq: int = 0  # order among rows whose sort keys are equal (see QueueModel._position)
 
 
 def _row(item: QueueItem) -> _Row:
@@ -110,7 +117,8 @@ class QueueModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._rows: list[_Row] = []
-        self._row_of: dict[str, int] = {}
+        self._by_id: dict[str, _Row] = {}
+        self._next_seq = 0
         self._clock = clock or (lambda: datetime.now(UTC))
         self._sort_column = -1  # -1: arrival order (no sort asked for yet)
         self._descending = False
@@ -164,9 +172,10 @@ class QueueModel(QAbstractTableModel):
         old_persistent = self.persistentIndexList()
         kept = [(self._rows[i.row()].cid, i.column()) for i in old_persistent]
         self._rows.sort(key=lambda row: row.sort_keys[column], reverse=self._descending)
-        self._row_of = {row.cid: i for i, row in enumerate(self._rows)}
+        self._number_ties()
+        position = {row.cid: i for i, row in enumerate(self._rows)}
         self.changePersistentIndexList(
-            old_persistent, [self.index(self._row_of[cid], col) for cid, col in kept]
+            old_persistent, [self.index(position[cid], col) for cid, col in kept]
         )
         self.layoutChanged.emit()
 
@@ -174,6 +183,51 @@ class QueueModel(QAbstractTableModel):
         """The column the rows are kept ordered by (-1: none) and the direction."""
         order = Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
         return self._sort_column, order
+
+    def _number_ties(self) -> None:
+        """After a full sort: ``seq`` follows the list, so ``(key, seq)`` order is strict."""
+        for seq, row in enumerate(self._rows):
+            row.seq = seq
+        self._next_seq = len(self._rows)
+
+    def _take_seq(self, row: _Row) -> _Row:
+        """Give a row entering at a new place the highest ``seq``: after its equals."""
+        row.seq = self._next_seq
+        self._next_seq += 1
+        return row
+
+    def _position(self, row: _Row) -> int:
+        """Where a row in the model is now: a binary search on its ``(key, seq)``."""
+        rows, column = self._rows, self._sort_column
+        seq = row.seq
+        lo, hi = 0, len(rows)
+        if column < 0:  # arrival order: seq alone
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if rows[mid].seq < seq:
+                    lo = mid + 1
+                else:
+                    hi = mid
+        else:
+            key = row.sort_keys[column]
+            descending = self._descending
+            while lo < hi:
+                mid = (lo + hi) // 2
+                other = rows[mid]
+                other_key = other.sort_keys[column]
+                if other_key == key:
+                    before = other.seq < seq
+                elif descending:
+                    before = other_key > key  # type: ignore[operator]
+                else:
+                    before = other_key < key  # type: ignore[operator]
+                if before:
+                    lo = mid + 1
+                else:
+                    hi = mid
+        if lo >= len(rows) or rows[lo] is not row:  # never: the order invariant is broken
+            raise LookupError(f"queue row {row.cid} is out of order")
+        return lo
 
     def _insert_position(self, row: _Row) -> int:
         """Where ``row`` goes in the current order: after its equals (binary search)."""
@@ -204,10 +258,13 @@ class QueueModel(QAbstractTableModel):
         Each insert signal costs the proxy, the view and its header a pass over all 5,000
         rows in C++; new arrivals have the shortest wait and usually land together at the
         end, so a batch is usually one insert. Runs are inserted from the bottom up so the
-        positions computed before stay right; the id -> row map is renumbered once.
+        positions computed before stay right.
         """
         column = self._sort_column
         new_rows.sort(key=lambda row: row.sort_keys[column], reverse=self._descending)
+        for row in new_rows:  # in batch order: each after its equals, older ones first
+            self._take_seq(row)
+            self._by_id[row.cid] = row
         runs: list[tuple[int, list[_Row]]] = []
         for row in new_rows:  # positions are non-decreasing: the batch is in order too
             position = self._insert_position(row)
@@ -219,20 +276,16 @@ class QueueModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), position, position + len(run) - 1)
             self._rows[position:position] = run
             self.endInsertRows()
-        self._renumber(runs[0][0])
 
     def _insert(self, row: _Row) -> int:
-        """Insert one row in order (the id -> row map is left for :meth:`_renumber`)."""
+        """Insert one row in order, after its equals."""
+        self._take_seq(row)
         position = self._insert_position(row)
         self.beginInsertRows(QModelIndex(), position, position)
         self._rows.insert(position, row)
+        self._by_id[row.cid] = row
         self.endInsertRows()
         return position
-
-    def _renumber(self, start: int, stop: int | None = None) -> None:
-        rows, row_of = self._rows, self._row_of
-        for i in range(start, len(rows) if stop is None else stop):
-            row_of[rows[i].cid] = i
 
     def cell(self, position: int, column: int, role: int) -> object:
         """One role of one cell (``data`` without the index), for the proxy's fast path.
@@ -290,11 +343,13 @@ class QueueModel(QAbstractTableModel):
     def reset(self, items: Iterable[QueueItem]) -> None:
         """Replace everything (``queue.snapshot``)."""
         self.beginResetModel()
-        self._rows = [_row(item) for item in items if item.status == ConversationStatus.QUEUED]
+        rows = {item.conversation_id: _row(item) for item in items}  # the last one per id
+        self._rows = [row for row in rows.values() if row.item.status == ConversationStatus.QUEUED]
         if self._sort_column >= 0:
             column = self._sort_column
             self._rows.sort(key=lambda row: row.sort_keys[column], reverse=self._descending)
-        self._row_of = {row.cid: i for i, row in enumerate(self._rows)}
+        self._number_ties()
+        self._by_id = {row.cid: row for row in self._rows}
         self.endResetModel()
 
     def apply(self, changes: Iterable[tuple[str, QueueItem | None]]) -> None:
@@ -305,16 +360,17 @@ class QueueModel(QAbstractTableModel):
         for cid, item in changes:
             if item is None or item.status != ConversationStatus.QUEUED:
                 removed.append(cid)
-            elif cid in self._row_of:
+            elif cid in self._by_id:
                 self.upsert(item)
             else:
                 arrived.append(item)
         if arrived and self._sort_column < 0:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(arrived) - 1)
-            for offset, item in enumerate(arrived):
-                self._row_of[item.conversation_id] = first + offset
-                self._rows.append(_row(item))
+            for item in arrived:
+                row = self._take_seq(_row(item))
+                self._by_id[row.cid] = row
+                self._rows.append(row)
             self.endInsertRows()
         elif arrived:
             self._insert_sorted([_row(item) for item in arrived])
@@ -325,15 +381,18 @@ class QueueModel(QAbstractTableModel):
         if item.status != ConversationStatus.QUEUED:
             self.remove(item.conversation_id)
             return
-        position = self._row_of.get(item.conversation_id)
-        if position is None:
-            self._renumber(self._insert(_row(item)))
+        old = self._by_id.get(item.conversation_id)
+        if old is None:
+            self._insert(_row(item))
             return
-        old, new = self._rows[position], _row(item)
+        position = self._position(old)
+        new = _row(item)
+        new.seq = old.seq
         column = self._sort_column
         if column >= 0 and old.sort_keys[column] != new.sort_keys[column]:
             position = self._move(position, new)
         self._rows[position] = new
+        self._by_id[new.cid] = new
         # Signal only the cells that changed, one column at a time: a change that spans the
         # sort column makes the proxy re-sort with a full layout change, so an update of the
         # last message must not claim the waiting time changed too.
@@ -352,6 +411,7 @@ class QueueModel(QAbstractTableModel):
         """
         rows = self._rows
         old = rows.pop(position)
+        self._take_seq(new)  # at its new place it comes after its equals
         target = self._insert_position(new)  # in the list without the row
         rows.insert(position, old)
         if target == position:
@@ -360,20 +420,19 @@ class QueueModel(QAbstractTableModel):
         self.beginMoveRows(QModelIndex(), position, position, QModelIndex(), destination)
         rows.insert(target, rows.pop(position))
         self.endMoveRows()
-        self._renumber(min(position, target), max(position, target) + 1)
         return target
 
     def remove(self, conversation_id: str) -> bool:
         return self.remove_many([conversation_id]) == 1
 
     def remove_many(self, conversation_ids: Iterable[str]) -> int:
-        """Remove several rows; the id -> row map is renumbered once, from the lowest row.
+        """Remove several rows, bottom-up, one signal per run of adjacent rows.
 
-        Removing bottom-up keeps the rows still to remove where they were, and one
-        renumbering pass replaces one per removal (5,000 rows, dozens of removals a second).
+        Removing bottom-up keeps the rows still to remove where they were found.
         """
+        by_id = self._by_id
         positions = sorted(
-            {self._row_of[cid] for cid in conversation_ids if cid in self._row_of}, reverse=True
+            {self._position(by_id[cid]) for cid in conversation_ids if cid in by_id}, reverse=True
         )
         index = 0
         while index < len(positions):  # one signal per run of adjacent rows, bottom-up
@@ -384,20 +443,17 @@ class QueueModel(QAbstractTableModel):
                 index += 1
             self.beginRemoveRows(QModelIndex(), first, last)
             for row in self._rows[first : last + 1]:
-                del self._row_of[row.cid]
+                del by_id[row.cid]
             del self._rows[first : last + 1]
             self.endRemoveRows()
-        if positions:
-            for i in range(positions[-1], len(self._rows)):
-                self._row_of[self._rows[i].cid] = i
         return len(positions)
 
     def item(self, conversation_id: str) -> QueueItem | None:
-        position = self._row_of.get(conversation_id)
-        return None if position is None else self._rows[position].item
+        row = self._by_id.get(conversation_id)
+        return None if row is None else row.item
 
     def __contains__(self, conversation_id: object) -> bool:
-        return conversation_id in self._row_of
+        return conversation_id in self._by_id
 
     def __len__(self) -> int:
         return len(self._rows)
