@@ -7,7 +7,7 @@ The view knows neither frames nor rows: it shows :class:`QueueModel` through a
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from typing import NamedTuple
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -18,10 +18,17 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QStaticText, QTransform
+from PySide6.QtGui import (
+    QBrush,
+    QKeyEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QStaticText,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHeaderView,
     QLineEdit,
     QStyle,
@@ -37,8 +44,9 @@ from desk_app.desk.models.roles import ConversationIdRole, FilterRole, SortRole
 
 STATIC_CACHE = 6000
 CELL_PADDING = 4
-_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewItem
-_SELECTED = QStyle.StateFlag.State_Selected
+_SELECTED = QStyle.StateFlag.State_Selected.value  # plain ints: a Python enum & costs ~2 µs
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_ENABLED = QStyle.StateFlag.State_Enabled.value
 _RIGHT_COLUMNS = frozenset({int(QueueColumn.WAITING), int(QueueColumn.PRIORITY)})
 
 
@@ -83,6 +91,12 @@ class QueueProxy(QSortFilterProxyModel):
             super().multiData(index, roles)
 
 
+class _Colors(NamedTuple):
+    text: QPen
+    selected_text: QPen
+    highlight: dict[int, QBrush]  # by the Active and Enabled bits of the cell's state
+
+
 class QueueDelegate(QStyledItemDelegate):
     """Paints queue cells from cached ``QStaticText`` (always plain text).
 
@@ -93,53 +107,70 @@ class QueueDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._cache: OrderedDict[tuple[str, int], QStaticText] = OrderedDict()
-        self._colors: tuple[QColor, QColor] | None = None  # text, highlighted text
+        # (text, width) -> (prepared text, its width, its height); insertion-ordered, the
+        # oldest entry goes first when full (a dict hit costs less than an LRU's bookkeeping)
+        self._cache: dict[tuple[str, int], tuple[QStaticText, int, int]] = {}
+        self._colors: _Colors | None = None
 
     def forget_colors(self) -> None:
         """The palette changed (theme switch): pick the colours up again."""
         self._colors = None
 
-    def _static(self, text: str, width: int, option: QStyleOptionViewItem) -> QStaticText:
+    def _static(
+        self, text: str, width: int, option: QStyleOptionViewItem
+    ) -> tuple[QStaticText, int, int]:
         key = (text, width)
-        static = self._cache.get(key)
-        if static is not None:
-            self._cache.move_to_end(key)
-            return static
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         metrics = option.fontMetrics  # type: ignore[attr-defined]
         line = metrics.elidedText(" ".join(text.split()), Qt.TextElideMode.ElideRight, width)
         static = QStaticText(line)
         static.setTextFormat(Qt.TextFormat.PlainText)  # QStaticText's default would be AutoText
         static.prepare(QTransform(), option.font)  # type: ignore[attr-defined]
-        self._cache[key] = static
+        size = static.size()
+        cached = self._cache[key] = (static, int(size.width()), int(size.height()))
         if len(self._cache) > STATIC_CACHE:
-            self._cache.popitem(last=False)
-        return static
+            del self._cache[next(iter(self._cache))]
+        return cached
+
+    def _pick_colors(self, option: QStyleOptionViewItem) -> _Colors:
+        palette = option.palette  # type: ignore[attr-defined]
+        group, role = QPalette.ColorGroup, QPalette.ColorRole
+        self._colors = _Colors(
+            QPen(palette.text().color()),
+            QPen(palette.highlightedText().color()),
+            {
+                _ACTIVE | _ENABLED: palette.brush(group.Active, role.Highlight),
+                _ENABLED: palette.brush(group.Inactive, role.Highlight),
+                _ACTIVE: palette.brush(group.Disabled, role.Highlight),
+                0: palette.brush(group.Disabled, role.Highlight),
+            },
+        )
+        return self._colors
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         # Kept lean on purpose: it runs for every visible cell on every repaint, and each
-        # attribute of ``option`` read from Python costs a wrapper.
-        widget = option.widget  # type: ignore[attr-defined]
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawPrimitive(_PANEL, option, painter, widget)
+        # call from Python into Qt costs a wrapper or an argument conversion. What the style's
+        # PE_PanelItemViewItem drew for a table cell (the view has painted the row's
+        # alternating background already) is the selection, in the palette's Highlight of
+        # the right colour group: filled here from cached brushes.
+        rect = option.rect  # type: ignore[attr-defined]
+        colors = self._colors or self._pick_colors(option)
+        state = option.state.value  # type: ignore[attr-defined]
+        selected = state & _SELECTED
+        if selected:
+            painter.fillRect(rect, colors.highlight[state & (_ACTIVE | _ENABLED)])
         text = index.data()
         if not text:
             return
-        rect = option.rect  # type: ignore[attr-defined]
-        width = rect.width() - 2 * CELL_PADDING
-        static = self._static(text, width, option)
-        size = static.size()
+        static, width, height = self._static(text, rect.width() - 2 * CELL_PADDING, option)
         if index.column() in _RIGHT_COLUMNS:
-            x = rect.right() - CELL_PADDING - int(size.width())
+            x = rect.right() - CELL_PADDING - width
         else:
             x = rect.left() + CELL_PADDING
-        y = rect.top() + int((rect.height() - size.height()) / 2)
-        if self._colors is None:
-            palette = option.palette  # type: ignore[attr-defined]
-            self._colors = (palette.text().color(), palette.highlightedText().color())
-        selected = option.state & _SELECTED  # type: ignore[attr-defined]
-        painter.setPen(self._colors[1] if selected else self._colors[0])
-        painter.drawStaticText(x, y, static)
+        painter.setPen(colors.selected_text if selected else colors.text)
+        painter.drawStaticText(x, rect.top() + (rect.height() - height) // 2, static)
 
     def displayed_text(self, index: QModelIndex, width: int = 400) -> str:
         """What a cell shows (for tests): the plain, possibly elided, text."""
