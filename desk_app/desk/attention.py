@@ -52,6 +52,8 @@ class Attention(QObject):
         self._suppressed = 0
         self.shown: list[tuple[str, str]] = []  # what was notified, newest last (kept short)
         self.tray: QSystemTrayIcon | None = None
+        self._unread = 0
+        self._icons: dict[str, QIcon] = {}
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(QIcon(str(icon_path("tray"))), self)
             menu = QMenu(window)
@@ -64,12 +66,21 @@ class Attention(QObject):
             self.tray.show()
 
     def set_unread(self, count: int) -> None:
-        if self.tray is not None:
-            tip = (
-                self.tr("Agent Desk") if not count else self.tr("Agent Desk — %n unread", "", count)
-            )
-            self.tray.setToolTip(tip)
-            self.tray.setIcon(QIcon(str(icon_path("tray-unread" if count else "tray"))))
+        """Tray tooltip and icon for ``count`` unread messages.
+
+        Called on every count refresh (several times a second while the queue is busy), so
+        nothing is touched unless the count changed, and the icon file is read once.
+        """
+        if self.tray is None or count == self._unread:
+            return
+        self._unread = count
+        tip = self.tr("Agent Desk") if not count else self.tr("Agent Desk — %n unread", "", count)
+        self.tray.setToolTip(tip)
+        name = "tray-unread" if count else "tray"
+        icon = self._icons.get(name)
+        if icon is None:
+            icon = self._icons[name] = QIcon(str(icon_path(name)))
+        self.tray.setIcon(icon)
 
     def notify(self, title: str, text: str) -> bool:
         """Tell the agent something new happened; False if rate-limited into silence."""

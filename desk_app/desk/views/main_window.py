@@ -542,11 +542,12 @@ class MainWindow(QMainWindow):
         waiting = len(self.controller.queue)
         unread = self.controller.mine.unread_total()
         held = len(self.controller.mine)
-        self.left.setTabText(0, self.tr("Waiting (%1)").replace("%1", str(waiting)))
         mine = self.tr("Mine (%1)").replace("%1", str(held))
         if unread:
             mine += " · " + self.tr("%n unread", "", unread)
-        self.left.setTabText(1, mine)
+        for tab, text in ((0, self.tr("Waiting (%1)").replace("%1", str(waiting))), (1, mine)):
+            if self.left.tabText(tab) != text:  # a new title relayouts and repaints the tab bar
+                self.left.setTabText(tab, text)
         self.attention.set_unread(unread) if hasattr(self, "attention") else None
         title = self.tr("Agent Desk")
         self.setWindowTitle(f"({unread}) {title}" if unread else title)
