@@ -123,7 +123,7 @@ class DeskApp(QObject):
 
     def _attach(self, url: str) -> DeskConnection:
         """A connection + controller for ``url`` (reused if the address did not change)."""
-        from desk_app.desk.controller import DeskController
+        from desk_app.desk.controller import DeskController, prepare_frame
         from desk_app.desk.net import DeskConnection, agent_endpoint
 
         if self.connection is not None and self.connection.endpoint == agent_endpoint(url):
@@ -131,6 +131,7 @@ class DeskApp(QObject):
         if self.connection is not None:
             self.connection.stop()
         connection = DeskConnection(url, self)
+        connection.prepare = prepare_frame  # queue rows are built on the connection's thread
         controller = DeskController(connection, self)
         connection.frame_received.connect(controller.handle)
         connection.auth_failed.connect(self._on_auth_failed)

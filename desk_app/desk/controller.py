@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desk_app.desk.models.mine_model import MineModel
-from desk_app.desk.models.queue_model import QueueModel
+from desk_app.desk.models.queue_model import QueueModel, QueueRow, prepare_row
 from desk_app.desk.models.roster_model import RosterModel
 from desk_app.desk.models.transcript_model import TranscriptModel
 from desk_app.protocol.messages import (
@@ -68,6 +69,28 @@ class FrameSink(Protocol):
 QUEUE_BATCH_MS = 250
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A server frame with what the UI thread needs from it already computed elsewhere."""
+
+    frame: Frame
+    rows: tuple[QueueRow, ...]  # the frame's queue items as model rows, in order
+
+
+def prepare_frame(frame: Frame) -> Frame | Prepared:
+    """Model preparation for ``DeskConnection.prepare``: runs on the connection's thread.
+
+    Queue frames are the desk's bulk (a 5,000-item snapshot, a hundred updates a second):
+    their rows' display strings, sort keys and filter text are built there, and the UI thread
+    only inserts ready rows. Every other frame passes through unchanged.
+    """
+    if isinstance(frame, QueueSnapshot):
+        return Prepared(frame, tuple(prepare_row(item) for item in frame.items))
+    if isinstance(frame, QueueUpdated):
+        return Prepared(frame, (prepare_row(frame.item),))
+    return frame
+
+
 def new_id() -> str:
     """A random id for ``client_msg_id`` / ``request_id`` (the server dedups on it)."""
     return uuid.uuid4().hex
@@ -105,7 +128,8 @@ class DeskController(QObject):
         self.window_active: Callable[[], bool] = lambda: True
         self._pending_owner: dict[str, str] = {}  # client_msg_id -> conversation id
         self._snapshot_seen = False
-        self._queue_pending: dict[str, QueueItem | None] = {}  # None: removed
+        self._queue_pending: dict[str, QueueItem | QueueRow | None] = {}  # None: removed
+        self._prepared: tuple[QueueRow, ...] | None = None  # rows of the frame being handled
         self._queue_timer = QTimer(self)
         self._queue_timer.setSingleShot(True)
         self._queue_timer.setInterval(QUEUE_BATCH_MS)
@@ -113,11 +137,23 @@ class DeskController(QObject):
 
     # --- frames from the server -----------------------------------------------------------
 
-    def handle(self, frame: Frame) -> None:
-        """Apply one server frame (connected to ``DeskConnection.frame_received``)."""
+    def handle(self, frame: Frame | Prepared) -> None:
+        """Apply one server frame (connected to ``DeskConnection.frame_received``), as sent
+        or as :func:`prepare_frame` made it."""
+        if isinstance(frame, Prepared):
+            self._prepared = frame.rows
+            frame = frame.frame
         handler = self._handlers.get(type(frame))
-        if handler is not None:
-            handler(self, frame)
+        try:
+            if handler is not None:
+                handler(self, frame)
+        finally:
+            self._prepared = None
+
+    def _rows_of(self, items: list[QueueItem]) -> list[QueueItem] | tuple[QueueRow, ...]:
+        """The frame's items as prepared rows when the connection thread made them."""
+        prepared = self._prepared
+        return prepared if prepared is not None and len(prepared) == len(items) else items
 
     def _on_auth_ok(self, frame: AuthOk) -> None:
         self.agent = frame.agent
@@ -143,7 +179,7 @@ class DeskController(QObject):
     def _on_snapshot(self, frame: QueueSnapshot) -> None:
         self._learn_agents(frame.items)
         self._queue_pending.clear()
-        self.queue.reset(frame.items)
+        self.queue.reset(self._rows_of(frame.items))
         self._snapshot_seen = True
 
     def _on_queue_updated(self, frame: QueueUpdated) -> None:
@@ -151,14 +187,14 @@ class DeskController(QObject):
         self._learn_agents([item])
         cid = item.conversation_id
         known = cid in self.queue or self._queue_pending.get(cid) is not None
-        self._defer_queue(cid, item)
+        self._defer_queue(cid, self._rows_of([item])[0])
         if not known and item.status == ConversationStatus.QUEUED:
             self.queue_arrival.emit(cid, item.contact_name)
 
     def _on_queue_removed(self, frame: QueueRemoved) -> None:
         self._defer_queue(frame.conversation_id, None)
 
-    def _defer_queue(self, conversation_id: str, item: QueueItem | None) -> None:
+    def _defer_queue(self, conversation_id: str, item: QueueItem | QueueRow | None) -> None:
         """Queue deltas are applied in batches, at most every :data:`QUEUE_BATCH_MS`.
 
         A busy queue sends a hundred changes a second; applied one by one, each would make the

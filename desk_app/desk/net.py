@@ -23,6 +23,7 @@ import logging
 import random
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -183,7 +184,7 @@ class DeskConnection(QObject):
     up until :meth:`logout` or :meth:`stop`. Connect ``stop`` to ``aboutToQuit``.
     """
 
-    frame_received = Signal(object)  # a protocol server frame, duplicates already dropped
+    frame_received = Signal(object)  # a server frame (or what prepare made of it), no duplicates
     state_changed = Signal(str)  # a ConnectionState value
     auth_failed = Signal(str, str)  # error code, server's message
     outbox_changed = Signal(int)  # messages typed but not yet acknowledged
@@ -220,6 +221,9 @@ class DeskConnection(QObject):
         self._stopping = asyncio.Event()
         self._closing: set[asyncio.Future[None]] = set()
         self._ws: ClientConnection | None = None
+        # Called on the loop thread with every frame before it is handed to the UI thread:
+        # the place for work the UI thread should not do (the controller's prepare_frame).
+        self.prepare: Callable[[Frame], object] | None = None
 
     # --- UI thread ------------------------------------------------------------------------
 
@@ -359,6 +363,17 @@ class DeskConnection(QObject):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
         self._set_state(ConnectionState.SIGNED_OUT)
 
+    def _prepare(self, frame: Frame) -> object:
+        """``prepare(frame)`` on this thread; a failure there must not lose the frame."""
+        prepare = self.prepare
+        if prepare is None:
+            return frame
+        try:
+            return prepare(frame)
+        except Exception:
+            log.exception("preparing %s failed; sent on as it came", type(frame).__name__)
+            return frame
+
     async def _connect_once(self) -> float:
         """One connection's life; returns how long the server asked us to wait before retrying."""
         from websockets.asyncio.client import connect
@@ -416,7 +431,7 @@ class DeskConnection(QObject):
                     self.frame_received.emit(frame)
                     return float(frame.retry_after)
                 if self._delivery.accept(frame):
-                    self.frame_received.emit(frame)
+                    self.frame_received.emit(self._prepare(frame))
                 if isinstance(frame, Ack | MessageFrame):
                     self.outbox_changed.emit(len(self._delivery.outbox))
         except ConnectionClosed:
