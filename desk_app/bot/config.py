@@ -83,7 +83,7 @@ class BotConfig:
     threshold: float | None = None
     switch_score: float | None = None
     clarify_enabled: bool = True
-    clarify_floor: float = 0.3
+    clarify_floor: float | None = None
     clarify_options: int = 3
     max_chars: int = 500
     flows_path: Path | None = None
@@ -171,7 +171,7 @@ def load_config(path: Path | None = None) -> BotConfig:
         threshold=_number(matching, "threshold", f"{where}: matching", 0.0, 1.0),
         switch_score=_number(matching, "switch_score", f"{where}: matching", 0.0, 1.0),
         clarify_enabled=bool(clarify.get("enabled", True)),
-        clarify_floor=_number(clarify, "floor", f"{where}: matching.clarify", 0.0, 1.0) or 0.3,
+        clarify_floor=_number(clarify, "floor", f"{where}: matching.clarify", 0.0, 1.0),
         clarify_options=int(_number(clarify, "options", f"{where}: matching.clarify", 1, 5) or 3),
         max_chars=int(max_chars) if max_chars else 500,
         flows_path=sibling("flows"),

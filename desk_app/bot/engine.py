@@ -447,14 +447,18 @@ class DeskBot:
     def _clarification(
         self, articles: list[Match], threshold: float, lang: str
     ) -> tuple[str, list[dict[str, Any]]] | None:
-        """Suggestions when the best article is below the bar but above ``floor`` × it.
+        """Suggestions when the best article is below the bar but reaches the floor.
 
-        Further options are shown only when they are not noise (at least half the floor).
+        The floor is the configured one, else the index's, chosen with its threshold on
+        validation data (a suggestion list is worth showing when it more often holds the
+        right article than not). Further options are shown only when they are not noise
+        (at least half the floor).
         Returns the text and the options kept in the state for the contact's pick.
         """
         if not self.config.clarify_enabled or not articles:
             return None
-        floor = threshold * self.config.clarify_floor
+        configured = self.config.clarify_floor
+        floor = min(configured if configured is not None else self.index.suggest_floor, threshold)
         if not floor <= articles[0].score < threshold:
             return None
         chosen = [articles[0]] + [

@@ -33,22 +33,26 @@ class MatchConfig:
     """How the knowledge index analyses, ranks and scores. See matcher.yaml for each field."""
 
     threshold: float = 0.5
+    suggest_floor: float = 0.1
     candidates: int = 10
     latin_ngrams: tuple[int, int] = (2, 4)
     cjk_ngrams: tuple[int, int] = (1, 2)
     word_bigrams: bool = True
     jieba_words: bool = False
     word_weight: float = 1.0
+    cjk_unigram_weight: float = 1.0
     oov_in_norm: bool = True
     include_title: bool = True
     classifier: bool = True
     classifier_max_articles: int = 600
+    classifier_min_questions: float = 8.0
     classifier_c: float = 1.0
     classifier_keep: float = 0.1
     background_training: bool = True
     retrain_delay_s: float = 0.5
     max_query_chars: int = 500
     max_delta_articles: int = 2000
+    exact_questions: int = 20000
     with_classifier: Calibrator = field(default_factory=_fallback_lexical)
     lexical: Calibrator = field(default_factory=_fallback_lexical)
 
@@ -73,8 +77,8 @@ class MatchConfig:
         if "lexical" in calibration:
             values["lexical"] = Calibrator.from_mapping(calibration["lexical"])
         config = cls(**values)
-        if not 0.0 <= config.threshold <= 1.0:
-            raise ValueError("matcher config: threshold must be between 0 and 1")
+        if not 0.0 <= config.suggest_floor <= config.threshold <= 1.0:
+            raise ValueError("matcher config: need 0 <= suggest_floor <= threshold <= 1")
         return config
 
     @classmethod

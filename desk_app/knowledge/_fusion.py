@@ -39,6 +39,10 @@ def candidate_features(
     n_questions: np.ndarray,
     query_chars: np.ndarray,
     oov: np.ndarray,
+    coverage: np.ndarray | None = None,
+    pair_coverage: np.ndarray | None = None,
+    cjk: np.ndarray | None = None,
+    n_articles: int = 1,
     decision: np.ndarray | None = None,
     decision_other: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
@@ -51,10 +55,18 @@ def candidate_features(
         "lnq": np.log(np.maximum(n_questions, 1)),
         "qlen": np.log1p(query_chars),
         "oov": oov,
+        "cov": np.zeros(len(nn)) if coverage is None else coverage,
+        "cov2": np.zeros(len(nn)) if pair_coverage is None else pair_coverage,
+        "cjk": np.zeros(len(nn)) if cjk is None else cjk,
+        "nnq": np.maximum(nn, nn_other),
+        "top_nn": (nn >= nn_other).astype(np.float64),
+        "lna": np.full(len(nn), np.log(max(n_articles, 1))),
     }
     if decision is not None and decision_other is not None:
         features["dec"] = decision
         features["dmarg"] = decision - decision_other
+        features["decq"] = np.maximum(decision, decision_other)
+        features["top_dec"] = (decision >= decision_other).astype(np.float64)
     return {k: np.asarray(v, dtype=np.float64) for k, v in features.items()}
 
 

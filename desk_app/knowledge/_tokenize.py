@@ -24,6 +24,10 @@ __all__ = ["analyze", "stem"]
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(f"[{_CJK}]+|[^\\s{_CJK}]+")
 _WORD_PREFIX = "_"
+# Modal particles and interjections: alone they say nothing about what is asked, and a
+# rare one (啊 in one question of a shop FAQ) would otherwise carry a high IDF, so that
+# "啊啊啊" matched that question. They still count inside bigrams (发货啊), in context.
+_PARTICLES = frozenset("啊吗嘛呢吧呀哦噢喔哟呗咯啦嘞哈嗯呃额哎唉诶欸哇呐么")
 
 
 def _is_cjk(char: str) -> bool:
@@ -66,7 +70,10 @@ def analyze(
         if _is_cjk(run[0]):
             size = len(run)
             for n in range(cjk_lo, cjk_hi + 1):
-                grams.extend([run[i : i + n] for i in range(size - n + 1)])
+                if n == 1:
+                    grams.extend([c for c in run if c not in _PARTICLES])
+                else:
+                    grams.extend([run[i : i + n] for i in range(size - n + 1)])
             if jieba_words:
                 words.extend(_jieba_words(run))
         else:

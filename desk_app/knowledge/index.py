@@ -34,7 +34,7 @@ from rapidfuzz.distance import Indel
 from desk_app.knowledge._classifier import LinearIntents, train
 from desk_app.knowledge._config import MatchConfig
 from desk_app.knowledge._fusion import candidate_features
-from desk_app.knowledge._lexical import Segment, Vocabulary, vectorize
+from desk_app.knowledge._lexical import Segment, Vocabulary, pair_dots, top_per_row, vectorize
 from desk_app.knowledge._tokenize import analyze
 from desk_app.knowledge.normalize import normalize
 
@@ -120,6 +120,8 @@ class KnowledgeIndex:
     ) -> None:
         self.config = config or MatchConfig.load()
         self.threshold: float = float(self.config.threshold)
+        # below the threshold, a best score of at least this is worth offering as a suggestion
+        self.suggest_floor: float = float(self.config.suggest_floor)
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
         self._documents: dict[str, Document] = {}
@@ -142,6 +144,8 @@ class KnowledgeIndex:
         """Add or replace an article; the next search sees it."""
         document = _checked(document)
         with self._lock:
+            if self._documents.get(document.article_id) == document:
+                return  # unchanged (a reload of the same articles): nothing to rebuild
             self._documents[document.article_id] = document
             self._prepared.pop(document.article_id, None)
             self._mark_edited(document.article_id)
@@ -269,34 +273,31 @@ class KnowledgeIndex:
         # nearest question in both segments, as pairs keyed by a global article number
         parts = []
         if n_base:
-            rows, art, nn, best = base.segment.nearest(matrix)
-            keep = snapshot.alive[art]
-            parts.append((rows[keep], art[keep], nn[keep], best[keep], False))
-        if snapshot.delta is not None and snapshot.delta.n_articles:
-            rows, art, nn, best = snapshot.delta.nearest(matrix)
-            parts.append((rows, art, nn, best, True))
-        rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        glob = (
-            np.concatenate([p[1] + (n_base if p[4] else 0) for p in parts])
-            if parts
-            else np.zeros(0, np.int64)
-        )
-        nn = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.float32)
-        best = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, np.int64)
-        order = np.lexsort((-nn, rows))
-        rows, glob, nn, best = rows[order], glob[order], nn[order], best[order]
-        start = np.searchsorted(rows, np.arange(n))
-        rank = np.arange(len(rows)) - start[rows]
+            rows, art, nn, best = base.segment.scan(matrix, keep=2 * k)
+            live = snapshot.alive[art]
+            parts.append((rows[live], art[live], nn[live], best[live]))
+        delta = snapshot.delta
+        if delta is not None and delta.n_articles:
+            rows, art, nn, best = delta.scan(matrix, keep=2 * k)
+            parts.append((rows, art + n_base, nn, best))
+        if parts:
+            rows, glob, nn, best = (np.concatenate(p) for p in zip(*parts, strict=True))
+        else:
+            rows = glob = best = np.zeros(0, dtype=np.int64)
+            nn = np.zeros(0, dtype=np.float32)
+        picked = top_per_row(rows, nn, k)
+        p_rows, p_glob, p_nn = rows[picked], glob[picked], nn[picked]
+        ranked = picked_rank(p_rows)
         nn1 = np.zeros(n)
         nn2 = np.zeros(n)
         top1 = np.full(n, -1, dtype=np.int64)
-        first = rank == 0
-        nn1[rows[first]] = nn[first]
-        top1[rows[first]] = glob[first]
-        second = rank == 1
-        nn2[rows[second]] = nn[second]
-        chosen_rows = [rows[rank < k]]
-        chosen_glob = [glob[rank < k]]
+        first = ranked == 0
+        nn1[p_rows[first]] = p_nn[first]
+        top1[p_rows[first]] = p_glob[first]
+        second = ranked == 1
+        nn2[p_rows[second]] = p_nn[second]
+        chosen_rows = [p_rows]
+        chosen_glob = [p_glob]
 
         classifier = base.classifier
         decision = None
@@ -313,39 +314,58 @@ class KnowledgeIndex:
             dec2 = ordered[:, -2] if n_base > 1 else np.full(n, -np.inf)
             dec_top = np.argmax(decision, axis=1)
 
-        width = n_base + (snapshot.delta.n_articles if snapshot.delta is not None else 0) + 1
+        width = n_base + (delta.n_articles if delta is not None else 0) + 1
         keys = np.unique(np.concatenate(chosen_rows) * width + np.concatenate(chosen_glob))
         if len(keys) == 0:
             return None
         c_rows = keys // width
         c_glob = keys % width
-        # look the chosen pairs up among the nearest-question pairs (sorted by key)
-        nn_keys = rows * width + glob
-        by_key = np.argsort(nn_keys)
-        sorted_keys = nn_keys[by_key]
-        at = np.searchsorted(sorted_keys, keys)
-        at_clipped = np.minimum(at, max(len(sorted_keys) - 1, 0))
-        found = (
-            (at < len(sorted_keys)) & (sorted_keys[at_clipped] == keys)
-            if len(sorted_keys)
-            else np.zeros(len(keys), bool)
-        )
-        src = by_key[at_clipped] if len(sorted_keys) else np.zeros(len(keys), np.int64)
-        c_nn = np.where(found, nn[src] if len(nn) else 0.0, 0.0)
-        c_best = np.where(found, best[src] if len(best) else -1, -1)
         in_delta = c_glob >= n_base
         c_art = np.where(in_delta, c_glob - n_base, c_glob)
+        # signals of the chosen pairs: from the scan, else exact (large segments) or none
+        nn_keys = rows * width + glob
+        order = np.argsort(nn_keys)
+        at = np.minimum(np.searchsorted(nn_keys[order], keys), max(len(order) - 1, 0))
+        found = nn_keys[order][at] == keys if len(order) else np.zeros(len(keys), dtype=bool)
+        src = order[at] if len(order) else np.zeros(len(keys), dtype=np.int64)
+        c_nn = np.where(found, nn[src] if len(nn) else 0.0, 0.0)
+        c_best = np.where(found, best[src] if len(best) else -1, -1)
+        missing = ~found & ~in_delta
+        if missing.any() and not base.segment.complete:
+            c_nn[missing], c_best[missing] = base.segment.exact(
+                matrix, c_rows[missing], c_art[missing]
+            )
 
         nn_other = np.where(c_glob == top1[c_rows], nn2[c_rows], nn1[c_rows])
         centroid = np.zeros(len(keys))
         counts = np.zeros(len(keys))
         fuzz = np.zeros(len(keys))
+        coverage = np.zeros(len(keys))
+        pair_coverage = np.zeros(len(keys))
         for in_d, segment in ((False, base.segment), (True, snapshot.delta)):
             sel = in_delta == in_d
             if segment is None or not sel.any():
                 continue
             centroid[sel] = segment.centroid_similarity(matrix, c_rows[sel], c_art[sel])
             counts[sel] = segment.counts[c_art[sel]]
+            has_best = np.nonzero(sel & (c_best >= 0))[0]
+            coverage[has_best] = pair_dots(
+                matrix, c_rows[has_best], segment.questions, c_best[has_best], coverage=True
+            )
+            # the same over character pairs and words only: one shared character (减 of
+            # 满减 in 怎么减肥) covers little of what a contact asked
+            covered = pair_dots(
+                matrix,
+                c_rows[has_best],
+                segment.questions,
+                c_best[has_best],
+                coverage=True,
+                skip=snapshot.vocabulary.is_unigram,
+            )
+            wanted = vectors.pairs[c_rows[has_best]]
+            pair_coverage[has_best] = np.divide(
+                covered, wanted, out=np.zeros(len(covered)), where=wanted > 0
+            )
             texts = segment.texts
             idx = np.nonzero(sel & (c_best >= 0))[0]
             fuzz[idx] = [
@@ -370,12 +390,16 @@ class KnowledgeIndex:
             n_questions=counts,
             query_chars=query_chars,
             oov=vectors.oov[c_rows],
+            coverage=coverage,
+            pair_coverage=pair_coverage,
+            cjk=np.array([_cjk_share(q) for q in queries])[c_rows],
+            n_articles=int(snapshot.alive.sum()) + (delta.n_articles if delta is not None else 0),
             decision=dec,
             decision_other=dec_other,
         )
         if dec is None:
-            features["dec"] = np.zeros(len(keys))
-            features["dmarg"] = np.zeros(len(keys))
+            for name in ("dec", "dmarg", "decq", "top_dec"):
+                features[name] = np.zeros(len(keys))
         candidates = _Candidates(c_rows, in_delta, c_art, c_nn, c_best)
         return candidates, features, with_classifier
 
@@ -473,21 +497,25 @@ class KnowledgeIndex:
         ordered = list(documents.values())
         prepared = [self._prepare(d, cache=cache) for d in ordered]
         analyses = [a for p in prepared for a in p.analyses]
-        vocabulary = Vocabulary.fit(analyses)
-        vectors = vectorize(
+        vocabulary, vectors = Vocabulary.fit_transform(
             analyses,
-            vocabulary,
             word_weight=self.config.word_weight,
-            oov_in_norm=self.config.oov_in_norm,
+            cjk_unigram_weight=self.config.cjk_unigram_weight,
         )
         segment = Segment.build(
-            vectors.matrix, [len(p.texts) for p in prepared], [t for p in prepared for t in p.texts]
+            vectors.matrix,
+            [len(p.texts) for p in prepared],
+            [t for p in prepared for t in p.texts],
+            exact_questions=self.config.exact_questions,
         )
         config = self.config
+        # The classifier pays where articles have many questions (intent sets: +5 points);
+        # with a shop FAQ's 2-5 per article it adds nothing the lexical signals lack and its
+        # decision values swing with the KB's size, so such bases are scored lexically.
         wants = (
             config.classifier
             and 2 <= len(ordered) <= config.classifier_max_articles
-            and len(analyses) > len(ordered)
+            and len(analyses) >= config.classifier_min_questions * len(ordered)
         )
         log.debug(
             "knowledge.base_built",
@@ -599,6 +627,19 @@ class KnowledgeIndex:
     def trained(self) -> bool:
         """Whether the base's classifier (if it has one) is in use."""
         return self._base.trained
+
+
+def _cjk_share(text: str) -> float:
+    """Share of Chinese characters in a normalised text (similarities run higher in Chinese,
+    where single characters are features)."""
+    if not text:
+        return 0.0
+    return sum("\u3400" <= ch <= "\u9fff" for ch in text) / len(text)
+
+
+def picked_rank(rows: np.ndarray) -> np.ndarray:
+    """Rank of each entry within its row, for entries grouped by row in rank order."""
+    return np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
 
 
 def _checked(document: Document) -> Document:

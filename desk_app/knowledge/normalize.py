@@ -41,13 +41,20 @@ def _converter() -> tuple[frozenset[str], object]:
 
     converter = OpenCC("t2s")
     triggers: set[str] = set()
-    for name in ("TSCharacters", "TSPhrases"):
-        for line in _dictionary_lines(name):
-            source, _, targets = line.partition("\t")
-            target = targets.split(" ")[0]
+    for line in _dictionary_lines("TSCharacters"):
+        source, _, targets = line.partition("\t")
+        if targets.split(" ")[0] != source:
+            triggers.add(source)
+    # A phrase can only match text that contains all its characters; if one of them is a
+    # traditional character it triggers already (么麼 -> 幺麽 needs 麼, so 么 — in every
+    # 什么 — stays off the list). Otherwise its changing characters (瞭, 覆, 藉...) join.
+    for line in _dictionary_lines("TSPhrases"):
+        source, _, targets = line.partition("\t")
+        target = targets.split(" ")[0]
+        if triggers.isdisjoint(source):
             if len(target) != len(source):
                 triggers.update(source)
-            else:  # only a character that changes can make the converter change the text
+            else:
                 triggers.update(a for a, b in zip(source, target, strict=True) if a != b)
     return frozenset(triggers), converter
 
@@ -67,26 +74,26 @@ def to_simplified(text: str) -> str:
     return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
 
 
-def _fold_char(char: str) -> str:
-    category = unicodedata.category(char)
-    if category[0] in "LNM":
-        return char
-    return " "  # punctuation, symbols, emoji, controls and separators all split words
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """Every BMP code point that is not a letter, digit or mark -> a space (for translate)."""
+    return {code: " " for code in range(0x10000) if unicodedata.category(chr(code))[0] not in "LNM"}
 
 
-_FOLD_TABLE: dict[int, str] = {}
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _fold_astral(match: re.Match[str]) -> str:
+    char = match.group()
+    return char if unicodedata.category(char)[0] in "LNM" else " "
 
 
 def _fold(text: str) -> str:
-    out = []
-    for char in text:
-        mapped = _FOLD_TABLE.get(ord(char))
-        if mapped is None:
-            mapped = _fold_char(char)
-            if len(_FOLD_TABLE) < 65536:
-                _FOLD_TABLE[ord(char)] = mapped
-        out.append(mapped)
-    return "".join(out)
+    """Punctuation, symbols, emoji, controls and separators -> spaces (they split words)."""
+    text = text.translate(_fold_table())
+    if not text.isascii() and _ASTRAL.search(text):
+        text = _ASTRAL.sub(_fold_astral, text)
+    return text
 
 
 def normalize(text: str) -> str:

@@ -204,3 +204,13 @@ def test_bad_documents_are_refused() -> None:
         index.upsert({"article_id": "x"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="article_id"):
         index.upsert(Document("", "t", ("q",)))
+
+
+def test_upserting_an_unchanged_article_changes_nothing() -> None:
+    index = KnowledgeIndex(SHOP)
+    assert index.wait_ready(timeout=60)
+    base = index._base
+    for document in SHOP:  # a service reloading the same published articles
+        index.upsert(document)
+    assert index.wait_ready(timeout=60)
+    assert index._base is base  # no rebuild, no retraining
