@@ -40,6 +40,8 @@ ASKS_FOR_PERSON = [
     "AGENT",
     "I need a human",
     "connect me to a live agent",
+    "get me a human",
+    "are you a real person? get me a human",
     "转人工please",
 ]
 
@@ -48,6 +50,9 @@ NOT_FOR_PERSON = [
     "安装需要人工费吗",
     "你是真人吗",
     "am I talking to a human?",
+    "are you an actual human",  # questions about the bot: small talk answers them
+    "are you a real live person?",
+    "could you be a real person",
     "I am a travel agent",
     "客服电话多少",
     "退款多久到账",
