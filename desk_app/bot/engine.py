@@ -5,7 +5,8 @@ For each :class:`~desk_app.bot.seam.Turn` the bot decides, first match wins:
 1. an active flow takes the message (a valid answer, a correction, yes/no), unless the
    contact asks for a person, complains, cancels, or clearly changes the topic;
 2. a request for a person or a complaint -> :class:`Handoff`;
-3. small talk (greeting, thanks, "are you a bot") -> a polite :class:`Answer`;
+3. small talk (greeting, thanks, "are you a bot") -> a polite :class:`Answer`, unless the
+   knowledge base has its own article for it that clearly matches;
 4. a flow trigger ("我要退货") -> the flow starts and asks its first question;
 5. a knowledge article scoring at least the threshold -> its answer;
 6. the best guess below the threshold but above a floor -> "您是想问：…" with up to three
@@ -218,13 +219,19 @@ class DeskBot:
                 priority=self.policy.complaint_priority,
             )
 
-        talk = self.smalltalk.match(text)
-        if talk is not None:
-            state["failures"] = 0
-            return Answer(text=talk.intent.answer(lang, state["turns"] - 1)), state
-
         top = matches[0] if matches else None
         threshold = self.threshold
+        talk = self.smalltalk.match(text)
+        # the shop's own article for "hello" or "are you a bot" beats the built-in reply when
+        # it clearly matches (the bar for leaving a flow: threshold + 0.1)
+        own = (
+            top is not None
+            and top.score >= self.switch_score
+            and not top.article_id.startswith(FLOW_PREFIX)
+        )
+        if talk is not None and not own:
+            state["failures"] = 0
+            return Answer(text=talk.intent.answer(lang, state["turns"] - 1)), state
         if top is not None and top.score >= threshold and top.article_id.startswith(FLOW_PREFIX):
             flow = self.flows.get(top.article_id)
             if flow is not None:

@@ -123,3 +123,39 @@ def test_a_bad_file(tmp_path: Path) -> None:
     path.write_text("intents:\n  greeting:\n    phrases: [hi]\n", encoding="utf-8")
     with pytest.raises(BotConfigError, match="answers"):
         SmallTalk.from_file(path)
+
+
+def test_the_shops_own_article_beats_the_built_in_reply() -> None:
+    """A knowledge base with its own "are you a bot?" article answers with it; without one
+    (the sample shop FAQ, test above) the built-in small talk answers."""
+    from datetime import UTC, datetime
+
+    from desk_app.bot.engine import build_bot
+    from desk_app.bot.seam import Turn
+    from desk_app.knowledge.index import Document, KnowledgeIndex
+
+    index = KnowledgeIndex(
+        [
+            Document(
+                "about-bot",
+                "Who you are talking to",
+                ("are you a bot", "are you a robot", "am i talking to a machine"),
+                "I'm Mia, the shop's assistant.",
+            ),
+            Document(
+                "refunds", "Refunds", ("how long does a refund take", "refund time"), "3-5 days."
+            ),
+        ]
+    )
+    bot = build_bot(index)
+    now = datetime(2025, 3, 5, 3, 0, tzinfo=UTC)
+    own, built_in = bot.respond(
+        [
+            Turn(conversation_id="a", text="are you a robot?", now=now),
+            Turn(conversation_id="b", text="thank you so much!", now=now),
+        ]
+    )
+    assert isinstance(own.decision, Answer)
+    assert own.decision.article_id == "about-bot"
+    assert isinstance(built_in.decision, Answer)
+    assert built_in.decision.article_id is None  # no article for thanks: small talk
