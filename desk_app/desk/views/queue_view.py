@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QModelIndex,
     QModelRoleDataSpan,
+    QPersistentModelIndex,
     QRect,
     QSortFilterProxyModel,
     Qt,
@@ -69,9 +71,29 @@ class QueueProxy(QSortFilterProxyModel):
         self.setFilterKeyColumn(QueueColumn.LAST_TEXT)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
+        self.passthrough: QueueModel | None = None  # see :meth:`_update_passthrough`
+
+    def setSourceModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802
+        super().setSourceModel(model)  # type: ignore[arg-type]
+        self._update_passthrough()
 
     def set_pattern(self, text: str) -> None:
         self.setFilterFixedString(text.strip().lower())
+        self._update_passthrough()
+
+    def _update_passthrough(self) -> None:
+        """While nothing is filtered, proxy rows *are* the queue model's rows (this proxy
+        never sorts over a QueueModel): then painting reads cells straight from the model
+        and answers ``flags`` itself, instead of mapping every cell through the proxy into
+        a Python ``index()`` call twice per cell per paint."""
+        model = self.sourceModel()
+        unfiltered = not self.filterRegularExpression().pattern()
+        self.passthrough = model if isinstance(model, QueueModel) and unfiltered else None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if self.passthrough is not None and index.isValid():
+            return _CELL_FLAGS  # what QueueModel (Qt's table-model default) answers
+        return super().flags(index)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         model = self.sourceModel()
@@ -97,6 +119,12 @@ class _Colors(NamedTuple):
     highlight: dict[int, QBrush]  # by the Active and Enabled bits of the cell's state
 
 
+_CELL_FLAGS = (
+    Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+
+
 class QueueDelegate(QStyledItemDelegate):
     """Paints queue cells from cached ``QStaticText`` (always plain text).
 
@@ -105,8 +133,9 @@ class QueueDelegate(QStyledItemDelegate):
     costs one ``DisplayRole`` read and, after the first paint, no shaping at all.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, proxy: QueueProxy | None = None) -> None:
         super().__init__(parent)
+        self._proxy = proxy
         # (text, width) -> (prepared text, its width, its height); insertion-ordered, the
         # oldest entry goes first when full (a dict hit costs less than an LRU's bookkeeping)
         self._cache: dict[tuple[str, int], tuple[QStaticText, int, int]] = {}
@@ -161,11 +190,13 @@ class QueueDelegate(QStyledItemDelegate):
         selected = state & _SELECTED
         if selected:
             painter.fillRect(rect, colors.highlight[state & (_ACTIVE | _ENABLED)])
-        text = index.data()
+        column = index.column()
+        source = self._proxy.passthrough if self._proxy is not None else None
+        text = source.cell(index.row(), column, _DISPLAY) if source is not None else index.data()
         if not text:
             return
         static, width, height = self._static(text, rect.width() - 2 * CELL_PADDING, option)
-        if index.column() in _RIGHT_COLUMNS:
+        if column in _RIGHT_COLUMNS:
             x = rect.right() - CELL_PADDING - width
         else:
             x = rect.left() + CELL_PADDING
@@ -221,7 +252,7 @@ class QueueView(QWidget):
         self.table = QueueTable(self)
         self.table.setObjectName("queueTable")
         self.table.setModel(self.proxy)
-        self.delegate = QueueDelegate(self.table)
+        self.delegate = QueueDelegate(self.table, self.proxy)
         self.table.setItemDelegate(self.delegate)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(QueueColumn.WAITING, Qt.SortOrder.DescendingOrder)
