@@ -15,11 +15,11 @@ column types would store them: UTC datetimes as SQLAlchemy's SQLite text format 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy.orm import Session
 
 
@@ -60,6 +60,8 @@ class HotSql:
         """A UTC datetime as the column stores it (see ``models.UTCDateTime``)."""
         if self.postgres:
             return moment
+        if moment.tzinfo is UTC:  # utcnow(): cut the "+00:00" off (a third cheaper)
+            return moment.isoformat(" ", "microseconds")[:-6]
         return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
     def allocate(self, *, state: bool, status: bool, assignee: bool) -> str:
@@ -109,5 +111,10 @@ def cursor_for(session: Session) -> tuple[Any, HotSql]:
     return raw, sql
 
 
+_json = msgspec.json.Encoder()
+
+
 def dumps(value: Mapping[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``
+    writes it, about ten times faster (every bot answer stores its state and an event)."""
+    return _json.encode(value).decode()
