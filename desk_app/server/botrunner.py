@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -53,6 +54,7 @@ class BotJob:
 
 
 Apply = Callable[[Turn, BotReply], Awaitable[None]]
+ApplyNow = Callable[[Turn, BotReply, Callable[[], None]], bool]
 LoadStates = Callable[[Sequence[str]], Awaitable[Mapping[str, tuple[str, str, Mapping[str, Any]]]]]
 
 
@@ -66,9 +68,15 @@ class BotRunner:
         apply: Apply,
         load_states: LoadStates,
         agents_available: Callable[[], bool],
+        apply_now: ApplyNow | None = None,
     ) -> None:
+        """``apply`` carries out a reply (awaited in a task of its own). ``apply_now``, if
+        given, is tried first: it returns True when it queued the reply's write itself and
+        will call the function it was given once the write is done (an answer: no task and
+        no future per reply), False to leave the reply to ``apply`` (a handover)."""
         self.bot = bot
         self._apply = apply
+        self._apply_now = apply_now
         self._load_states = load_states
         self._agents_available = agents_available
         self._jobs: asyncio.Queue[BotJob] = asyncio.Queue()
@@ -217,11 +225,21 @@ class BotRunner:
                 self.forget(turn.conversation_id)
             else:
                 self.remember(turn.conversation_id, reply.state)
+        apply_now = self._apply_now
         for turn, reply in zip(turns, replies, strict=True):
-            # not awaited: the next batch is matched while these commit. Each task queues its
-            # write in its first step, before the next batch's replies exist: writes keep order.
+            # not awaited: the next batch is matched while these commit. Each reply queues its
+            # write now (or its task does in its first step), before the next batch's replies
+            # exist: writes keep order.
             cid = turn.conversation_id
             self._in_flight[cid] = self._in_flight.get(cid, 0) + 1
+            if apply_now is not None:
+                try:
+                    if apply_now(turn, reply, functools.partial(self._carried_out, cid)):
+                        continue
+                except Exception:
+                    log.exception("bot.apply_failed")
+                    self._carried_out(cid)
+                    continue
             task = loop.create_task(self._carry_out(turn, reply), name="bot-apply")
             self._applying.add(task)
             task.add_done_callback(self._applying.discard)
@@ -234,11 +252,13 @@ class BotRunner:
         except Exception:
             log.exception("bot.apply_failed")
         finally:
-            cid = turn.conversation_id
-            left = self._in_flight.pop(cid, 1) - 1
-            if left:
-                self._in_flight[cid] = left
-            self._wake.set()
+            self._carried_out(turn.conversation_id)
+
+    def _carried_out(self, cid: str) -> None:
+        left = self._in_flight.pop(cid, 1) - 1
+        if left:
+            self._in_flight[cid] = left
+        self._wake.set()
 
 
 _thread_loop = threading.local()

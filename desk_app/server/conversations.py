@@ -111,6 +111,7 @@ class ConversationService:
         self.bot = BotRunner(
             bot or KeywordBot(),
             apply=self.apply_bot_reply,
+            apply_now=self.apply_bot_reply_now,
             load_states=self._load_bot_states,
             agents_available=self.router.any_online,
         )
@@ -305,7 +306,7 @@ class ConversationService:
         )
         if appended.duplicate:
             return
-        self.hub.message_to_contact(message, exclude=conn)
+        data = self.hub.message_to_contact(message, exclude=conn)
         status = appended.status
         if status == BOT:
             self.bot.submit(BotJob(cid, message.text, message.seq, appended.locale))
@@ -317,7 +318,7 @@ class ConversationService:
                 self.hub.to_agents(QueueUpdated(item=item))
         elif status == ASSIGNED and appended.assignee_id is not None:
             agent_id = appended.assignee_id
-            self.hub.message_to_agent(agent_id, message)
+            self.hub.message_to_agent(agent_id, message, data=data)
             if self.suggester is not None:
                 self.suggester.submit(agent_id, message)
 
@@ -431,7 +432,39 @@ class ConversationService:
                     locale=turn.locale,
                 )
             return
+        try:
+            appended = await self.store.write(self._bot_answer_write(turn, reply))
+        except (ConflictError, NotFoundError):
+            self.bot.forget(cid)  # no longer the bot's: the reply is dropped
+            return
+        self._bot_answer_stored(turn, reply, appended)
+
+    def apply_bot_reply_now(self, turn: Turn, reply: BotReply, done: Callable[[], None]) -> bool:
+        """An answer, carried out without a task: its write is queued now and the store
+        calls back after COMMIT; ``done()`` follows. False for a handover (it awaits)."""
+        if isinstance(reply.decision, Handoff):
+            return False
+        cid = turn.conversation_id
+
+        def stored(appended: repo.Appended | None, error: BaseException | None) -> None:
+            try:
+                if isinstance(error, ConflictError | NotFoundError):
+                    self.bot.forget(cid)  # no longer the bot's: the reply is dropped
+                elif error is not None:
+                    log.error("bot.apply_failed", exc_info=error, extra={"conversation_id": cid})
+                elif appended is not None:
+                    self._bot_answer_stored(turn, reply, appended)
+            finally:
+                done()
+
+        self.store.submit(self._bot_answer_write(turn, reply), stored)
+        return True
+
+    def _bot_answer_write(self, turn: Turn, reply: BotReply) -> Callable[[Session], repo.Appended]:
+        """The bot's answer and its reporting event, stored in one write."""
+        decision = reply.decision
         assert isinstance(decision, Answer | Ask)
+        cid = turn.conversation_id
         answered = not isinstance(decision, Answer) or decision.answered
         article_id = decision.article_id if isinstance(decision, Answer) else None
         score = decision.score if isinstance(decision, Answer) else None
@@ -459,11 +492,11 @@ class ConversationService:
             )
             return appended
 
-        try:
-            appended = await self.store.write(write)
-        except (ConflictError, NotFoundError):
-            self.bot.forget(cid)  # no longer the bot's: the reply is dropped
-            return
+        return write
+
+    def _bot_answer_stored(self, turn: Turn, reply: BotReply, appended: repo.Appended) -> None:
+        cid = turn.conversation_id
+        decision = reply.decision
         self.hub.message_to_contact(appended.message)
         if isinstance(decision, Answer) and not decision.answered and self.knowledge is not None:
             best = decision.intents[0].intent if decision.intents else None
@@ -689,9 +722,9 @@ class ConversationService:
         if appended.duplicate:
             return
         message = appended.message
-        self.hub.message_to_contact(message)  # notes are never sent to a contact
+        data = self.hub.message_to_contact(message)  # notes are never sent to a contact
         if appended.assignee_id is not None:
-            self.hub.message_to_agent(appended.assignee_id, message, exclude=conn)
+            self.hub.message_to_agent(appended.assignee_id, message, exclude=conn, data=data)
 
     async def agent_typing(self, principal: Principal, frame: Typing) -> None:
         cid = frame.conversation_id

@@ -70,16 +70,25 @@ class Hub:
         if conns:
             _push(conns, encode(frame), exclude)
 
-    def message_to_contact(self, message: Message, *, exclude: Connection | None = None) -> None:
-        """A stored message for the contact's connections. Notes never go to a contact."""
+    def message_to_contact(
+        self, message: Message, *, exclude: Connection | None = None, data: bytes | None = None
+    ) -> bytes | None:
+        """A stored message for the contact's connections. Notes never go to a contact.
+
+        Returns the encoded frame if it was encoded (``data``, if given, is used as is), so
+        the caller can hand it on to :meth:`message_to_agent` instead of encoding it twice;
+        nothing is encoded when no connection but ``exclude`` would get it.
+        """
         if message.sender is Sender.NOTE:
-            return
+            return data
         conns = self._contacts.get(message.conversation_id)
-        if conns:
-            data = encode(MessageFrame(message=message))
+        if conns and (exclude is None or len(conns) > 1 or exclude not in conns):
+            if data is None:
+                data = encode(MessageFrame(message=message))
             for conn in conns:
                 if conn is not exclude:
                     conn.deliver(message, data)
+        return data
 
     def to_agent(self, agent_id: str, frame: Frame, *, exclude: Connection | None = None) -> None:
         conns = self._agents.get(agent_id)
@@ -87,11 +96,17 @@ class Hub:
             _push(conns, encode(frame), exclude)
 
     def message_to_agent(
-        self, agent_id: str, message: Message, *, exclude: Connection | None = None
+        self,
+        agent_id: str,
+        message: Message,
+        *,
+        exclude: Connection | None = None,
+        data: bytes | None = None,
     ) -> None:
         conns = self._agents.get(agent_id)
         if conns:
-            data = encode(MessageFrame(message=message))
+            if data is None:
+                data = encode(MessageFrame(message=message))
             for conn in conns:
                 if conn is not exclude:
                     conn.deliver(message, data)

@@ -50,6 +50,28 @@ class SlowStore:
         self.done.append(turn.text)
         self.changed.set()
 
+    def apply_now(self, turn: Turn, reply: BotReply, done: Callable[[], None]) -> bool:
+        """Answers the way ``Store.submit`` carries them out: queued now, ``done`` called
+        when the test releases the commit. Handovers are left to :meth:`apply`."""
+        if isinstance(reply.decision, Handoff):
+            return False
+        self.queued.append((turn.conversation_id, turn.text, int(turn.state.get("n", 0))))
+        self.changed.set()
+
+        def committed() -> None:
+            self.done.append(turn.text)
+            self.changed.set()
+            done()
+
+        gate = self.held.get(turn.text)
+        if gate is None:
+            asyncio.get_running_loop().call_soon(committed)
+        else:
+            asyncio.get_running_loop().create_task(gate.wait()).add_done_callback(
+                lambda _: committed()
+            )
+        return True
+
     async def load_states(
         self, ids: Sequence[str]
     ) -> Mapping[str, tuple[str, str, Mapping[str, Any]]]:
@@ -114,5 +136,38 @@ async def test_a_turn_after_a_handover_waits_until_the_handover_is_carried_out()
         assert await runner.drain(TIMEOUT)
         # the conversation is no longer the bot's once the handover committed: no answer
         assert [text for cid, text, _ in store.queued if cid == "A"] == ["human"]
+    finally:
+        await runner.stop()
+
+
+async def test_answers_carried_out_without_a_task_keep_order_and_are_waited_for() -> None:
+    store = SlowStore()
+    store.held["a1"] = asyncio.Event()
+    store.held["human"] = asyncio.Event()
+    runner = BotRunner(
+        CountingBot(),
+        apply=store.apply,
+        apply_now=store.apply_now,
+        load_states=store.load_states,
+        agents_available=lambda: True,
+    )
+    runner.start()
+    try:
+        runner.submit(job("A", "a1"))
+        runner.submit(job("A", "a2"))
+        await store.until(lambda: ("A", "a2", 1) in store.queued)  # a1's state, from memory
+        await store.until(lambda: "a2" in store.done)
+        assert store.done == ["a2"]  # a1 is still committing
+        assert runner.pending == 1  # a1 is not committed yet: drain waits for it
+        assert not await runner.drain(0.05)
+        runner.submit(job("B", "human"))  # a handover goes to apply, in a task
+        runner.submit(job("B", "after"))
+        await store.until(lambda: ("B", "human", 0) in store.queued)
+        store.held["a1"].set()
+        store.held["human"].set()
+        assert await runner.drain(TIMEOUT)
+        assert runner.pending == 0
+        assert [text for cid, text, _ in store.queued if cid == "B"] == ["human"]
+        assert sorted(store.done) == ["a1", "a2", "human"]
     finally:
         await runner.stop()
