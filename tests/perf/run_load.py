@@ -4,6 +4,8 @@ Run (about 12 minutes with the defaults)::
 
     /work/venv/bin/python tests/perf/run_load.py            # all scenarios, 3 runs
     /work/venv/bin/python tests/perf/run_load.py --runs 1 --duration 5 --only echo,a
+    # before/after in one session: both commits, every scenario interleaved, two tables
+    /work/venv/bin/python tests/perf/run_load.py --snapshot HEAD --baseline REV --loops uvloop
 
 Every scenario gets its own server process (fresh SQLite database in a temporary
 directory) and its own generator process (:mod:`loadgen.generator`: a hand-written,
@@ -84,6 +86,7 @@ class Result:
     peak_rss_mb: float = 0.0
     bot: str = ""
     error: str = ""
+    label: str = ""  # which source: "" alone, or the commit with --baseline
 
     @property
     def rate(self) -> float:
@@ -126,14 +129,15 @@ def bot_texts(path: Path) -> list[str]:
     return texts
 
 
-def env() -> dict[str, str]:
+def env(source: Path | None = None) -> dict[str, str]:
     e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join([str(HERE), str(SOURCE[0]), e.get("PYTHONPATH", "")])
+    where = source or SOURCE[0]
+    e["PYTHONPATH"] = os.pathsep.join([str(HERE), str(where), e.get("PYTHONPATH", "")])
     return e
 
 
 def start_server(
-    sc: Scenario, loop: str, workdir: Path, tag: str
+    sc: Scenario, loop: str, workdir: Path, tag: str, source: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], int, str, Path]:
     out = workdir / f"server-{tag}.out"
     err = workdir / f"server-{tag}.err"
@@ -144,14 +148,17 @@ def start_server(
         cmd = [PYTHON, *SERVER_MODULE, "--db", f"sqlite:///{db}", "--bot", sc.bot]
     if loop == "uvloop":
         cmd.append("--uvloop")
-    proc = subprocess.Popen(cmd, cwd=HERE, env=env(), stdout=out.open("wb"), stderr=err.open("wb"))
+    proc = subprocess.Popen(
+        cmd, cwd=HERE, env=env(source), stdout=out.open("wb"), stderr=err.open("wb")
+    )
+    expected = str(source or SOURCE[0])
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         lines = out.read_text(errors="replace").split("\n")
         ready = [line for line in lines if line.startswith("READY")]
         if ready:
             imported = [line[7:] for line in lines if line.startswith("SOURCE ")]
-            if imported and not imported[0].startswith(str(SOURCE[0])):
+            if imported and not imported[0].startswith(expected):
                 proc.kill()
                 raise RuntimeError(f"server imported desk_app from {imported[0]}")
             parts = ready[0].split(" ", 3)
@@ -174,11 +181,18 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_one(
-    sc: Scenario, loop: str, run: int, args: argparse.Namespace, workdir: Path, texts: Path
+    sc: Scenario,
+    loop: str,
+    run: int,
+    args: argparse.Namespace,
+    workdir: Path,
+    texts: Path,
+    source: tuple[str, Path] | None = None,
 ) -> Result:
-    tag = f"{sc.name}-{loop}-{run}"
-    result = Result(sc.name, loop, run)
-    server, port, result.bot, server_err = start_server(sc, loop, workdir, tag)
+    label, where = source if source else ("", None)
+    tag = f"{sc.name}-{loop}-{run}{'-' + label if label else ''}"
+    result = Result(sc.name, loop, run, label=label)
+    server, port, result.bot, server_err = start_server(sc, loop, workdir, tag, where)
     gen_err = workdir / f"gen-{tag}.err"
     cmd = [
         PYTHON, "-m", "loadgen.generator",
@@ -215,8 +229,9 @@ def run_one(
     return result
 
 
-def snapshot(rev: str, into: Path) -> str:
-    """Extract ``desk_app`` and ``resources`` at ``rev`` into ``into``; servers import it."""
+def snapshot(rev: str, into: Path, *, default: bool = True) -> str:
+    """Extract ``desk_app`` and ``resources`` at ``rev`` into ``into``; servers import it
+    (all of them, unless ``default`` is False: then only those told to, see --baseline)."""
     into.mkdir()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True
@@ -228,7 +243,8 @@ def snapshot(rev: str, into: Path) -> str:
     )
     archive.check_returncode()
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    SOURCE[0] = into
+    if default:
+        SOURCE[0] = into
     return commit
 
 
@@ -249,6 +265,23 @@ def source_state(snapshot_commit: str | None = None) -> str:
     return f"commit {head}" + (f", uncommitted: {', '.join(changed)}" if changed else "")
 
 
+def progress(r: Result) -> None:
+    g = r.gen
+    print(
+        f"run {r.run} {r.loop:7} {r.scenario:9} {r.label:8}"
+        + (
+            f"{g['rate']:>8,.0f} msg/s  p50 {g['p50_ms']} ms  p99 {g['p99_ms']} ms"
+            f"  server cpu {r.server_cpu_s:.1f}s  gen cpu {g['generator_cpu_s']}s"
+            f"  rss {r.rss_mb:.0f} MiB  errors {g['errors']}"
+            f"  unanswered {g['unanswered']}"
+            if g
+            else f"FAILED\n{r.error}"
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def med(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return statistics.median(present) if present else None
@@ -260,7 +293,8 @@ def fmt(value: float | None, digits: int = 0, suffix: str = "") -> str:
     return f"{value:,.{digits}f}{suffix}"
 
 
-def table(results: list[Result], runs: int, source: str) -> str:
+def table(results: list[Result], runs: int, source: str, label: str = "") -> str:
+    results = [r for r in results if r.label == label]
     rows = [
         "| scenario | loop | msg/s | vs echo | CPU/msg vs echo | p50 ms | p99 ms "
         "| server CPU µs/msg | RSS MiB (peak) | errors + unanswered | bot |",
@@ -321,6 +355,13 @@ def main() -> None:
         "candidate change, e.g. a wrapper that patches a function, before committing it",
     )
     parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --snapshot: also measure this commit, interleaved (every scenario of a "
+        "run on the baseline, then on the snapshot), one table each: a before/after in one "
+        "session, under the same load",
+    )
+    parser.add_argument(
         "--snapshot",
         metavar="REV",
         help="measure this commit (git archive of desk_app) instead of the working tree, "
@@ -334,7 +375,11 @@ def main() -> None:
         source = saved["source"] if isinstance(saved, dict) else "source not recorded"
         rows = saved["results"] if isinstance(saved, dict) else saved
         loaded = [Result(**{k: v for k, v in r.items()}) for r in rows]
-        print(table(loaded, max(r.run for r in loaded), source))
+        for label in dict.fromkeys(r.label for r in loaded):
+            title = (
+                saved.get("sources", {}).get(label, source) if isinstance(saved, dict) else source
+            )
+            print(table(loaded, max(r.run for r in loaded), title, label) + "\n")
         return
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     loops = [x.strip() for x in args.loops.split(",") if x.strip()]
@@ -344,30 +389,32 @@ def main() -> None:
         texts = workdir / "texts.json"
         commit = snapshot(args.snapshot, workdir / "src") if args.snapshot else None
         source = source_state(commit)
+        sources: list[tuple[str, Path] | None] = [None]
+        titles = {"": source}
+        if args.baseline:
+            if not commit:
+                parser.error("--baseline needs --snapshot")
+            base = snapshot(args.baseline, workdir / "base", default=False)
+            sources = [(base, workdir / "base"), (commit, workdir / "src")]
+            titles = {base: source_state(base), commit: source}
+            print(f"baseline {titles[base]}", file=sys.stderr)
         print(f"measuring {source}", file=sys.stderr)
         print(f"{len(bot_texts(texts))} bot texts from {SAMPLE_KB.name}", file=sys.stderr)
         for run in range(1, args.runs + 1):
             for loop in loops:
                 for name in names:
-                    r = run_one(SCENARIOS[name], loop, run, args, workdir, texts)
-                    results.append(r)
-                    g = r.gen
-                    print(
-                        f"run {run} {loop:7} {name:9} "
-                        + (
-                            f"{g['rate']:>8,.0f} msg/s  p50 {g['p50_ms']} ms  p99 {g['p99_ms']} ms"
-                            f"  server cpu {r.server_cpu_s:.1f}s  gen cpu {g['generator_cpu_s']}s"
-                            f"  rss {r.rss_mb:.0f} MiB  errors {g['errors']}"
-                            f"  unanswered {g['unanswered']}"
-                            if g
-                            else f"FAILED\n{r.error}"
-                        ),
-                        file=sys.stderr,
-                        flush=True,
-                    )
-    print(table(results, args.runs, source))
+                    for src in sources:
+                        r = run_one(SCENARIOS[name], loop, run, args, workdir, texts, src)
+                        results.append(r)
+                        progress(r)
+    for label, title in titles.items():
+        print(table(results, args.runs, title, label) + "\n")
     if args.json:
-        saved = {"source": source, "results": [r.__dict__ for r in results]}
+        saved = {
+            "source": source,
+            "sources": titles,
+            "results": [r.__dict__ for r in results],
+        }
         Path(args.json).write_text(json.dumps(saved, ensure_ascii=False, indent=1))
 
 
