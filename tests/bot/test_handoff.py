@@ -68,6 +68,8 @@ COMPLAINTS = [
     "打12315举报你们",
     "你sb吧",
     "This is a scam",
+    "you scammed me",
+    "you guys are frauds",
     "terrible service",
     "what a rip-off",
     "WTF",
@@ -80,6 +82,8 @@ NOT_COMPLAINTS = [
     f"订单号{2024061512345678}",
     "收到货不满意可以退吗",
     "12345",  # a customer trying an order number, not the government hotline
+    "I want to report fraudulent activity on my card",  # a request, not a complaint
+    "is this email from you or a scam?",
 ]
 
 
