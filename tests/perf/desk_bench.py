@@ -29,7 +29,9 @@ What it does, all through the real desk code (connection thread, controller, mod
    * ``window_cpu_*``: the UI thread's CPU time within one gap;
 
    plus per-tick percentiles, stalls longer than a frame (16 ms) per minute and how much of
-   their time was waiting for a core, and the longest gap while loading.
+   their time was waiting for a core; for the desk's own stalls, how long of each the UI
+   thread was neither running nor waiting for a core (blocked: the GIL, a lock, the disk) and
+   how many had major page faults; and the longest gap while loading.
 3. **Memory**: RSS and peak RSS of the desk process at the end.
 
 The scripted server is a benchmark harness, not the product server: it lets the UI be loaded
@@ -42,6 +44,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -85,6 +88,7 @@ N_TRANSCRIPT = 2_000
 UPDATES_PER_S = 100
 TICK_MS = 1  # heartbeat: finer than any stall worth reporting
 WINDOW_MS = 100.0  # the longest stall is reported per window of this much wall time
+THREAD = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)  # Linux: this thread only
 FRAME_MS = 16.0  # one frame at 60 Hz: a stall longer than this is a dropped frame
 
 NAMES = ["王先生", "张女士", "李雷", "韩梅梅", "Alice", "Bob", "陈晓", "刘洋", "赵敏", "周杰"]
@@ -299,6 +303,7 @@ class Ticks:
     gap_ms: list[float] = field(default_factory=list)  # wall clock since the previous tick
     cpu_ms: list[float] = field(default_factory=list)  # UI thread on a CPU in that gap
     wait_ms: list[float] = field(default_factory=list)  # UI thread runnable, waiting for a core
+    faults: list[int] = field(default_factory=list)  # major page faults (reads from disk)
 
     def own_ms(self) -> list[float]:
         """Each gap without the time spent waiting for a core: what the desk cost."""
@@ -349,6 +354,11 @@ def stall_figures(ticks: Ticks, seconds: float) -> dict[str, float]:
             sum(ticks.wait_ms[i] for i in stalls) / max(1e-9, wall_total), 2
         ),
         "stall_time_ui_cpu": round(sum(ticks.cpu_ms[i] for i in stalls) / max(1e-9, wall_total), 2),
+        # own stalls that were not CPU: the UI thread blocked (on the GIL, a lock, the disk)
+        "own_stalls_blocked_ms": round(
+            sum(own[i] - ticks.cpu_ms[i] for i in own_stalls) / max(1, len(own_stalls)), 1
+        ),
+        "own_stalls_with_page_faults": sum(1 for i in own_stalls if ticks.faults[i]),
         "ui_cpu_share": round(sum(ticks.cpu_ms) / max(1e-9, sum(ticks.gap_ms)), 3),
         "ui_wait_share": round(sum(ticks.wait_ms) / max(1e-9, sum(ticks.gap_ms)), 3),
     }
@@ -401,7 +411,7 @@ def measure_stalls(
     gaps_loading: list[float] = []
     steady = Ticks()
     on_cpu, waited = sched.read()
-    last = [clock.nsecsElapsed(), on_cpu, waited]
+    last = [clock.nsecsElapsed(), on_cpu, waited, resource.getrusage(THREAD).ru_majflt]
     phase = ["loading"]
     loaded_since = [0.0]
     steady_from = [0]
@@ -410,15 +420,17 @@ def measure_stalls(
     def tick() -> None:
         now = clock.nsecsElapsed()
         on_cpu, waited = sched.read()
+        faults = resource.getrusage(THREAD).ru_majflt
         gap = (now - last[0]) / 1e6
         if phase[0] == "steady":
             steady.at_ms.append((now - steady_from[0]) / 1e6)
             steady.gap_ms.append(gap)
             steady.cpu_ms.append((on_cpu - last[1]) / 1e6)
             steady.wait_ms.append((waited - last[2]) / 1e6)
+            steady.faults.append(faults - last[3])
         elif phase[0] != "finished":
             gaps_loading.append(gap)
-        last[0], last[1], last[2] = now, on_cpu, waited
+        last[:] = [now, on_cpu, waited, faults]
 
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
