@@ -46,6 +46,14 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MAX_GROUP = 512
 WRITER_CACHE_KIB = 32768
 """SQLite page cache of the writer's connection (the default is 2 MiB)."""
+WRITER_CHECKPOINT_PAGES = 10_000
+"""SQLite: WAL pages (4 KiB each) after which a commit copies the WAL into the database
+file (SQLite's default is 1,000). Under load a commit of a few hundred messages to as many
+conversations dirties several hundred index pages: at 1,000 every other commit stopped to
+checkpoint, copying the same hot pages again each time. At 10,000 a page is copied once
+however often it changed in between (load benchmark, a-keyword: writer CPU per message
+56 -> 48 us, 20 % more messages/s; the open-loop p99 unchanged). The WAL file grows to
+about 40 MiB; durability is the WAL's, fsynced at every commit either way."""
 """Most writes one transaction carries: bounds the latency a huge backlog adds to the first."""
 
 
@@ -252,7 +260,8 @@ class Store:
                 pinned.close()
 
     def _pin_writer_connection(self) -> Connection | None:
-        """SQLite: one connection for every write, with a larger page cache.
+        """SQLite: one connection for every write, with a larger page cache and rarer
+        checkpoints (:data:`WRITER_CHECKPOINT_PAGES`).
 
         Taken from the pool, each transaction got the next connection in turn, whose
         page cache the other connections' commits had made stale: SQLite read the pages
@@ -265,6 +274,7 @@ class Store:
         try:
             connection = self.engine.connect()
             connection.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
             connection.commit()  # end the autobegun transaction: each write begins its own
         except Exception:  # the pool still works: writes just do without the pinning
             log.exception("store.writer_connection_failed")

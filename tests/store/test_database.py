@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desk_app.protocol.errors import ConflictError
-from desk_app.store.database import Store
+from desk_app.store.database import WRITER_CACHE_KIB, WRITER_CHECKPOINT_PAGES, Store
 from desk_app.store.models import Team
 
 
@@ -168,3 +168,29 @@ async def test_a_failing_callback_does_not_stop_the_others(store: Store) -> None
     await store.flush()
     assert seen == ["y"]
     assert await store.read(team_names) == {"x", "y"}
+
+
+def test_sqlite_writes_share_one_connection_with_its_own_settings(store: Store) -> None:
+    if not store.sqlite:
+        pytest.skip("SQLite only: PostgreSQL writes use the pool")
+
+    def settings(session: Session) -> tuple[int, int, int]:
+        raw = session.connection().connection.driver_connection
+        return (
+            id(raw),
+            raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+            raw.execute("PRAGMA cache_size").fetchone()[0],
+        )
+
+    first = store.write_sync(settings)
+    store.write_sync(add_team("between"))
+    second = store.write_sync(settings)
+    assert first[0] == second[0]  # the same connection, so its page cache stays warm
+    assert first[1:] == (WRITER_CHECKPOINT_PAGES, -WRITER_CACHE_KIB)
+    # readers keep SQLite's defaults
+    assert (
+        store.read_sync(
+            lambda s: s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        )
+        == 1000
+    )
