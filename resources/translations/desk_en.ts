@@ -1,10 +1,10 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
     <name>Attention</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/attention.py" line="69" />
+        <location filename="../../desk_app/desk/attention.py" line="77"/>
         <source>Agent Desk — %n unread</source>
         <translation>
             <numerusform>Agent Desk — %n unread</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/attention.py" line="83" />
+        <location filename="../../desk_app/desk/attention.py" line="94"/>
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>
@@ -23,7 +23,7 @@
 <context>
     <name>ConversationView</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/conversation_view.py" line="113" />
+        <location filename="../../desk_app/desk/views/conversation_view.py" line="113"/>
         <source>Show %n earlier message(s)</source>
         <translation>
             <numerusform>Show %n earlier message</numerusform>
@@ -34,7 +34,7 @@
 <context>
     <name>KnowledgePanel</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="381" />
+        <location filename="../../desk_app/desk/views/knowledge_panel.py" line="381"/>
         <source>%n article(s) for “%1”</source>
         <translation>
             <numerusform>%n article for “%1”</numerusform>
@@ -45,7 +45,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="544" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="547"/>
         <source>%n unread</source>
         <translation>
             <numerusform>%n unread</numerusform>
@@ -53,7 +53,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="575" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="580"/>
         <source>%n message(s) waiting to be sent</source>
         <translation>
             <numerusform>%n message waiting to be sent</numerusform>
@@ -61,7 +61,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/views/main_window.py" line="663" />
+        <location filename="../../desk_app/desk/views/main_window.py" line="668"/>
         <source>You hold %n conversation(s). If you quit, they go back to the queue after the grace period. Quit anyway?</source>
         <translation>
             <numerusform>You hold %n conversation. If you quit, it goes back to the queue after the grace period. Quit anyway?</numerusform>
@@ -72,7 +72,7 @@
 <context>
     <name>SubmitKnowledgeDialog</name>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="293" />
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="293"/>
         <source>%n mobile number(s)</source>
         <translation>
             <numerusform>%n mobile number</numerusform>
@@ -80,7 +80,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="294" />
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="294"/>
         <source>%n phone number(s)</source>
         <translation>
             <numerusform>%n phone number</numerusform>
@@ -88,7 +88,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="295" />
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="295"/>
         <source>%n ID number(s)</source>
         <translation>
             <numerusform>%n ID number</numerusform>
@@ -96,7 +96,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="296" />
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="296"/>
         <source>%n bank card(s)</source>
         <translation>
             <numerusform>%n bank card</numerusform>
@@ -104,7 +104,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="297" />
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="297"/>
         <source>%n e-mail address(es)</source>
         <translation>
             <numerusform>%n e-mail address</numerusform>
@@ -112,7 +112,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="298" />
+        <location filename="../../desk_app/desk/dialogs/submit_knowledge.py" line="298"/>
         <source>%n address(es)</source>
         <translation>
             <numerusform>%n address</numerusform>

@@ -119,6 +119,14 @@ def test_suggestions_for_another_conversation_are_not_shown(panel: KnowledgePane
     assert panel.header.text() == "No suggestions yet"
 
 
+def test_an_empty_suggestion_says_nothing_matched(panel: KnowledgePanel) -> None:
+    panel.set_current_conversation("c1")
+    panel.show_suggestions("c1", [REFUND])
+    panel.show_suggestions("c1", [])  # the customer's newest message matches no article
+    assert titles(panel) == []
+    assert panel.header.text() == "No article matches the customer's last message"
+
+
 def test_refreshed_suggestions_keep_the_highlighted_article(panel: KnowledgePanel) -> None:
     panel.set_current_conversation("c1")
     panel.show_suggestions("c1", [REFUND, SHIPPING])

@@ -470,6 +470,8 @@ class KnowledgePanel(QWidget):
             self.header.setText(self.tr("Open a conversation to see suggested articles."))
         elif hits:
             self.header.setText(self.tr("Suggested for what the customer asks"))
+        elif self._shown in self._suggestions:  # searched: nothing is close enough to offer
+            self.header.setText(self.tr("No article matches the customer's last message"))
         else:
             self.header.setText(self.tr("No suggestions yet"))
 
