@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -51,6 +52,8 @@ class ServerProcess:
 
 
 async def start_server(db_url: str) -> ServerProcess:
+    # what the server said, if it dies before listening (closed with the process object)
+    errors = tempfile.TemporaryFile()  # noqa: SIM115
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -65,14 +68,19 @@ async def start_server(db_url: str) -> ServerProcess:
         "--grace-period",
         "60",
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=errors,
         env={**os.environ, "DESK_ADMIN_PASSWORD": PASSWORD},
     )
     assert process.stdout is not None
     while True:
         line = await asyncio.wait_for(process.stdout.readline(), TIMEOUT * 3)
         if not line:
-            raise RuntimeError("desk server exited before listening")
+            await process.wait()
+            errors.seek(0)
+            said = errors.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(
+                f"desk server exited ({process.returncode}) before listening:\n{said}"
+            )
         text = line.decode()
         if "listening on" in text:
             return ServerProcess(process, text.rsplit(" ", 1)[1].strip())
