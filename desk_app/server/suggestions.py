@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("desk_app.server.suggestions")
 
 LIMIT = 5
+MIN_SCORE = 0.05
+"""Articles the fused score gives less than one chance in twenty are not suggested: on a
+message like an order number every article scores 1-2 %, and five of them in the panel
+look like advice. The agent can still search."""
 INTERVAL = 1.0  # seconds between two searches for one conversation
 
 
@@ -127,7 +131,11 @@ class Suggester:
         results = index.search_many(queries, limit=LIMIT + 8)
         batch = []
         for matches in results:
-            kept = [m for m in matches if not m.article_id.startswith(FLOW_PREFIX)][:LIMIT]
+            kept = [
+                m
+                for m in matches
+                if not m.article_id.startswith(FLOW_PREFIX) and m.score >= MIN_SCORE
+            ][:LIMIT]
             batch.append(
                 [
                     ArticleHit(
@@ -143,7 +151,8 @@ class Suggester:
         return batch
 
     async def _search_each(self, texts: list[str]) -> list[list[ArticleHit]]:
-        return [await self.knowledge.search(text, LIMIT) for text in texts]
+        found = [await self.knowledge.search(text, LIMIT) for text in texts]
+        return [[hit for hit in hits if hit.score >= MIN_SCORE] for hits in found]
 
 
 def _batch_index(knowledge: object) -> Any:
