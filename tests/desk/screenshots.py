@@ -261,9 +261,9 @@ def main() -> int:
         )
         controller.send_message(cid, note, internal=True)
         follow_up = (
-            "订单号是 A20240611，收件手机 13812345678"
+            "订单号是 A20240611，收件手机 13812345678，物流怎么一直不更新？"
             if zh
-            else "Order A20240611, my phone is 13812345678"
+            else "Order A20240611, my phone is 13812345678. How long does a refund take?"
         )
         first.say(follow_up)
         transcript = controller.transcripts[cid]
