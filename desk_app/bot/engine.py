@@ -200,7 +200,7 @@ class DeskBot:
                         text=str(picked.get("answer", "")),
                         article_id=str(picked.get("id")),
                         score=float(picked.get("score", 0.0)),
-                        intents=self._guesses(matches),
+                        intents=self._guesses(matches, str(state.get("lang", "zh"))),
                     ),
                     state,
                 )
@@ -248,7 +248,7 @@ class DeskBot:
                     text=best.answer,
                     article_id=best.article_id,
                     score=_score(best.score),
-                    intents=self._guesses(matches),
+                    intents=self._guesses(matches, str(state.get("lang", "zh"))),
                 ),
                 state,
             )
@@ -261,7 +261,7 @@ class DeskBot:
                 Answer(
                     text=question,
                     score=_score(articles[0].score),
-                    intents=self._guesses(matches),
+                    intents=self._guesses(matches, str(state.get("lang", "zh"))),
                     answered=False,  # the knowledge-gap report should see this question
                 ),
                 state,
@@ -386,7 +386,7 @@ class DeskBot:
             Answer(
                 text=self.config.text("fallback", lang),
                 score=_score(top.score) if top else 0.0,
-                intents=self._guesses(matches),
+                intents=self._guesses(matches, str(state.get("lang", "zh"))),
                 answered=False,
             ),
             state,
@@ -408,7 +408,7 @@ class DeskBot:
     ) -> tuple[Decision, dict[str, Any]]:
         lang = str(state.get("lang", "zh"))
         carried = {**_strings(state.get("context")), **(slots or {})}
-        guesses = intents if intents is not None else self._guesses(matches)
+        guesses = intents if intents is not None else self._guesses(matches, lang)
         top_score = max((g.score for g in guesses), default=0.0)
         # a handoff starts afresh: if an agent hands the conversation back, the bot must not
         # hand it off again on the first miss, nor resume a flow the agent already finished
@@ -445,11 +445,19 @@ class DeskBot:
             state,
         )
 
-    def _guesses(self, matches: Sequence[Match]) -> tuple[IntentGuess, ...]:
+    def _guesses(self, matches: Sequence[Match], lang: str = "zh") -> tuple[IntentGuess, ...]:
+        """The top guesses for the handoff card; a flow is named in the contact's language."""
         return tuple(
-            IntentGuess(intent=m.article_id, score=_score(m.score), title=m.title[:200])
+            IntentGuess(intent=m.article_id, score=_score(m.score), title=self._title(m, lang))
             for m in matches[:GUESSES]
         )
+
+    def _title(self, match: Match, lang: str) -> str:
+        flow = None
+        if match.article_id.startswith(FLOW_PREFIX):
+            flow = self.flows.get(match.article_id)
+        title = (flow.title.en if lang == "en" else flow.title.zh) if flow is not None else None
+        return (title or match.title)[:200]
 
     def _clarification(
         self, articles: list[Match], threshold: float, lang: str

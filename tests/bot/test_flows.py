@@ -339,3 +339,12 @@ def test_a_bad_flow_file_names_the_problem(tmp_path: Path) -> None:
     )
     with pytest.raises(BotConfigError, match="unknown slot"):
         FlowBook.from_file(path)
+
+
+def test_the_handoff_card_names_a_flow_in_the_contacts_language(chat) -> None:
+    chat.locale = "en-US"
+    chat.say("I want to return an item")
+    handoff = chat.say("talk to a human")
+    assert isinstance(handoff, Handoff)
+    titles = {g.intent: g.title for g in handoff.intents}
+    assert titles.get("flow:return_request") == "Return request"
