@@ -30,15 +30,45 @@ from desk_app.store import articles as repo
 from desk_app.store.database import Store
 
 if TYPE_CHECKING:
-    from desk_app.knowledge.index import Document, KnowledgeIndex
+    from desk_app.knowledge.index import Document, KnowledgeIndex, Match
 
-__all__ = ["SAMPLE_KB", "KnowledgeService", "load_knowledge", "to_document"]
+__all__ = [
+    "SAMPLE_KB",
+    "KnowledgeService",
+    "article_hits",
+    "load_knowledge",
+    "search_text",
+    "to_document",
+]
 
 log = logging.getLogger("desk_app.server.knowledge")
 
 SAMPLE_KB = resource_path("knowledge", "sample_kb.yaml")
 SAMPLE_EDITOR = "sample"  # the version-history editor of articles imported from SAMPLE_KB
 FLOW_PREFIX = "flow:"
+
+
+def search_text(text: str) -> str:
+    """What is searched for a message or an agent's query: spaces folded, 500 characters."""
+    return " ".join(str(text).split())[:500]
+
+
+def article_hits(matches: Iterable[Match], limit: int, min_score: float = 0.0) -> list[ArticleHit]:
+    """The first ``limit`` articles of ``matches`` scoring at least ``min_score``, as frames;
+    the bot's flows are left out, and hits are built only for what is kept."""
+    kept = [
+        m for m in matches if not m.article_id.startswith(FLOW_PREFIX) and m.score >= min_score
+    ][:limit]
+    return [
+        ArticleHit(
+            article_id=m.article_id,
+            title=m.title,
+            answer=m.answer,
+            score=round(min(1.0, max(0.0, float(m.score))), 4),
+            tags=list(m.tags),
+        )
+        for m in kept
+    ]
 
 
 def to_document(article: ArticleData) -> Document:
@@ -82,7 +112,7 @@ class KnowledgeService:
 
     async def search(self, query: str, limit: int = 8) -> list[ArticleHit]:
         """Published articles for ``query``, best first; the bot's flows are left out."""
-        query = " ".join(str(query).split())[:500]
+        query = search_text(query)
         limit = max(1, min(int(limit), 50))
         if not query:
             return []
@@ -91,22 +121,7 @@ class KnowledgeService:
         except Exception:
             log.exception("knowledge.search_failed")
             return []
-        hits = []
-        for match in matches:
-            if match.article_id.startswith(FLOW_PREFIX):
-                continue
-            hits.append(
-                ArticleHit(
-                    article_id=match.article_id,
-                    title=match.title,
-                    answer=match.answer,
-                    score=round(min(1.0, max(0.0, float(match.score))), 4),
-                    tags=list(match.tags),
-                )
-            )
-            if len(hits) >= limit:
-                break
-        return hits
+        return article_hits(matches, limit)
 
     async def submit(self, frame: SubmitKnowledge, author: str) -> tuple[str, ArticleStatus]:
         """An agent's article from a chat, masked and stored as pending review."""

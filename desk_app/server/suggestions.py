@@ -124,31 +124,11 @@ class Suggester:
     def _search_batch(self, texts: list[str]) -> list[list[ArticleHit]]:
         """One ``search_many`` for the batch: the index scores many texts at once for a
         fraction of the cost of one search each (measured: 0.16 vs 3.8 ms a text)."""
-        from desk_app.server.knowledge import FLOW_PREFIX
+        from desk_app.server.knowledge import article_hits, search_text
 
         index = _batch_index(self.knowledge)
-        queries = [" ".join(text.split())[:500] for text in texts]
-        results = index.search_many(queries, limit=LIMIT + 8)
-        batch = []
-        for matches in results:
-            kept = [
-                m
-                for m in matches
-                if not m.article_id.startswith(FLOW_PREFIX) and m.score >= MIN_SCORE
-            ][:LIMIT]
-            batch.append(
-                [
-                    ArticleHit(
-                        article_id=match.article_id,
-                        title=match.title,
-                        answer=match.answer,
-                        score=round(min(1.0, max(0.0, float(match.score))), 4),
-                        tags=list(match.tags),
-                    )
-                    for match in kept  # built only for the hits sent
-                ]
-            )
-        return batch
+        results = index.search_many([search_text(t) for t in texts], limit=LIMIT + 8)
+        return [article_hits(matches, LIMIT, MIN_SCORE) for matches in results]
 
     async def _search_each(self, texts: list[str]) -> list[list[ArticleHit]]:
         found = [await self.knowledge.search(text, LIMIT) for text in texts]
