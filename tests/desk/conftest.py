@@ -207,6 +207,30 @@ def wait_for(condition: Callable[[], bool], seconds: float = TIMEOUT_MS / 1000) 
         time.sleep(0.02)
 
 
+@pytest.fixture
+def desks() -> Iterator[list[Any]]:
+    """DeskApps a test starts; shut down and deleted while the event loop still exists."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    made: list[Any] = []
+    yield made
+    for desk in made:
+        desk.shutdown()
+        if desk.window is not None:
+            desk.window.close()
+            desk.window.deleteLater()
+        if desk.dialog is not None:
+            desk.dialog.deleteLater()
+        desk.deleteLater()
+    # Delete them now, while the event loop exists, not at interpreter exit.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def wait(qtbot: Any, condition: Callable[[], Any], timeout: int = TIMEOUT_MS) -> None:
+    """Run the Qt event loop until ``condition()`` is truthy (fails after ``timeout`` ms)."""
+    qtbot.waitUntil(lambda: bool(condition()), timeout=timeout)
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, with a *backstop* agent: online, capacity 1, and full.

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from desk_app.desk.app import DeskApp
@@ -26,7 +26,7 @@ from desk_app.protocol.messages import (
     StatusChanged,
 )
 
-from .conftest import PASSWORD, TIMEOUT_MS, Customer, LiveServer
+from .conftest import PASSWORD, TIMEOUT_MS, Customer, LiveServer, wait
 from .factories import XSS
 
 
@@ -36,27 +36,6 @@ def customers(live_server: LiveServer) -> Iterator[list[Customer]]:
     yield made
     for customer in made:
         customer.close()
-
-
-@pytest.fixture
-def desks() -> Iterator[list[DeskApp]]:
-    made: list[DeskApp] = []
-    yield made
-    for desk in made:
-        desk.shutdown()
-        if desk.window is not None:
-            desk.window.close()
-            desk.window.deleteLater()
-        if desk.dialog is not None:
-            desk.dialog.deleteLater()
-        desk.deleteLater()
-    # Delete them now, while the event loop exists, not at interpreter exit.
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-def wait(qtbot: Any, condition: Any, timeout: int = TIMEOUT_MS) -> None:
-    """Run the Qt event loop until ``condition()`` is truthy (fails after ``timeout`` ms)."""
-    qtbot.waitUntil(lambda: bool(condition()), timeout=timeout)
 
 
 def sign_in(

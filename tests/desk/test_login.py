@@ -14,11 +14,7 @@ from PySide6.QtWidgets import QApplication
 from desk_app.desk.app import DeskApp
 from desk_app.desk.settings import KEYRING_SERVICE, DeskSettings, TokenVault
 
-from .conftest import PASSWORD, TIMEOUT_MS, LiveServer, MemoryKeyring
-
-
-def wait(qtbot: Any, condition: Callable[[], Any]) -> None:
-    qtbot.waitUntil(lambda: bool(condition()), timeout=TIMEOUT_MS)
+from .conftest import PASSWORD, LiveServer, MemoryKeyring, wait
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ text), and choosing them moves the conversation to their connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desk_app.desk.app import DeskApp
@@ -20,26 +18,7 @@ from desk_app.desk.models.roles import AgentIdRole, AvailableRole
 from desk_app.desk.settings import DeskSettings, TokenVault
 from desk_app.protocol.messages import AuthOk, ConversationStatus, StatusChanged
 
-from .conftest import PASSWORD, TIMEOUT_MS, Customer, LiveServer, StaffClient
-
-
-@pytest.fixture
-def desks() -> Iterator[list[DeskApp]]:
-    made: list[DeskApp] = []
-    yield made
-    for desk in made:
-        desk.shutdown()
-        if desk.window is not None:
-            desk.window.close()
-            desk.window.deleteLater()
-        if desk.dialog is not None:
-            desk.dialog.deleteLater()
-        desk.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-def wait(qtbot: Any, condition: Any) -> None:
-    qtbot.waitUntil(lambda: bool(condition()), timeout=TIMEOUT_MS)
+from .conftest import PASSWORD, Customer, LiveServer, StaffClient, wait
 
 
 def test_the_dialog_lists_the_other_online_agent_and_the_transfer_moves_the_chat(
