@@ -4,7 +4,8 @@ still being carried out (committed); a conversation's turns keep their order and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from desk_app.bot.seam import Answer, BotReply, Handoff, Turn
@@ -88,17 +89,27 @@ def job(cid: str, text: str) -> BotJob:
     return BotJob(cid, text, 1, "zh-CN")
 
 
-async def test_the_next_batch_is_matched_while_replies_commit_in_order() -> None:
-    store = SlowStore()
-    store.held["a1"] = asyncio.Event()
+@contextlib.asynccontextmanager
+async def running(store: SlowStore, *, now: bool = False) -> AsyncIterator[BotRunner]:
+    """A started BotRunner over ``store`` (``now``: answers carried out by ``apply_now``)."""
     runner = BotRunner(
         CountingBot(),
         apply=store.apply,
+        apply_now=store.apply_now if now else None,
         load_states=store.load_states,
         agents_available=lambda: True,
     )
     runner.start()
     try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+async def test_the_next_batch_is_matched_while_replies_commit_in_order() -> None:
+    store = SlowStore()
+    store.held["a1"] = asyncio.Event()
+    async with running(store) as runner:
         runner.submit(job("A", "a1"))
         runner.submit(job("A", "a2"))  # not in a1's batch: it needs a1's state
         await store.until(lambda: ("A", "a2", 1) in store.queued)  # a2 saw a1's state...
@@ -111,21 +122,12 @@ async def test_the_next_batch_is_matched_while_replies_commit_in_order() -> None
         store.held["a1"].set()
         assert await runner.drain(TIMEOUT)
         assert runner.pending == 0
-    finally:
-        await runner.stop()
 
 
 async def test_a_turn_after_a_handover_waits_until_the_handover_is_carried_out() -> None:
     store = SlowStore()
     store.held["human"] = asyncio.Event()
-    runner = BotRunner(
-        CountingBot(),
-        apply=store.apply,
-        load_states=store.load_states,
-        agents_available=lambda: True,
-    )
-    runner.start()
-    try:
+    async with running(store) as runner:
         runner.submit(job("A", "human"))
         await store.until(lambda: ("A", "human", 0) in store.queued)
         runner.submit(job("A", "after"))
@@ -136,23 +138,13 @@ async def test_a_turn_after_a_handover_waits_until_the_handover_is_carried_out()
         assert await runner.drain(TIMEOUT)
         # the conversation is no longer the bot's once the handover committed: no answer
         assert [text for cid, text, _ in store.queued if cid == "A"] == ["human"]
-    finally:
-        await runner.stop()
 
 
 async def test_answers_carried_out_without_a_task_keep_order_and_are_waited_for() -> None:
     store = SlowStore()
     store.held["a1"] = asyncio.Event()
     store.held["human"] = asyncio.Event()
-    runner = BotRunner(
-        CountingBot(),
-        apply=store.apply,
-        apply_now=store.apply_now,
-        load_states=store.load_states,
-        agents_available=lambda: True,
-    )
-    runner.start()
-    try:
+    async with running(store, now=True) as runner:
         runner.submit(job("A", "a1"))
         runner.submit(job("A", "a2"))
         await store.until(lambda: ("A", "a2", 1) in store.queued)  # a1's state, from memory
@@ -169,5 +161,3 @@ async def test_answers_carried_out_without_a_task_keep_order_and_are_waited_for(
         assert runner.pending == 0
         assert [text for cid, text, _ in store.queued if cid == "B"] == ["human"]
         assert sorted(store.done) == ["a1", "a2", "human"]
-    finally:
-        await runner.stop()
