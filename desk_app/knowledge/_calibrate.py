@@ -278,8 +278,7 @@ def gather(
     # its questions may be in scope)
     texts: dict[str, list[str]] = {}
     for label, _, _, cases in groups:
-        texts.setdefault(label, [])
-        if not texts[label]:
+        if label not in texts:  # the first regime of a data set has all its cases
             texts[label] = [t for t, _ in cases]
     groups = [
         (
