@@ -14,10 +14,10 @@ For each :class:`~desk_app.bot.seam.Turn` the bot decides, first match wins:
 7. otherwise "没听懂" (``answered=False``); after ``failures_before_handoff`` such turns in a
    row -> :class:`Handoff` (``repeated_failure``).
 
-When no agent can take a conversation (``Turn.agents_available`` False, or outside the
-working hours in config.yaml) the bot never returns a Handoff: it answers with an offer to
-leave a message, and puts ``leave_message`` (reason, intents, slots) in the state so the
-server or client can prefill the ticket.
+When no agent can take a conversation (``Turn.agents_available`` False) the bot never
+returns a Handoff: it answers with an offer to leave a message (naming the service hours
+when it is outside the working hours in config.yaml), and puts ``leave_message`` (reason,
+intents, slots) in the state so the server or client can prefill the ticket.
 
 The bot's memory lives in the state dict it returns (JSON-safe): ``lang`` (zh/en),
 ``failures`` (consecutive unanswered turns), ``flow`` (the running flow's step and slots),
@@ -414,7 +414,7 @@ class DeskBot:
         # hand it off again on the first miss, nor resume a flow the agent already finished
         for key in ("flow", "clarify", "failures", "leave_message"):
             state.pop(key, None)
-        if not turn.agents_available or not self.policy.within_hours(turn.now):
+        if not turn.agents_available:
             key = "leave_message_busy"
             if not self.policy.within_hours(turn.now):
                 key = "leave_message_closed"

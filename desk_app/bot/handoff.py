@@ -8,9 +8,11 @@ Four reasons to hand off (DESIGN.md, handoff context):
 - N turns in a row the bot could not answer (``failures_before_handoff``, default 2);
 - a flow says so (it collected what a person needs to act).
 
-Outside the agents' working hours, or when the server says no agent is available
-(``Turn.agents_available``), the bot does not queue the contact for nobody: it answers with
-an offer to leave a message, which the client sends as a ``ticket.create`` frame.
+When the server says no agent is available (``Turn.agents_available``), the bot does not
+queue the contact for nobody: it answers with an offer to leave a message, which the client
+sends as a ``ticket.create`` frame; outside the working hours that offer names them. An agent
+who is online is taken at their word, whatever the clock says: one who stays late or covers
+the night shift gets the conversations, instead of customers being told nobody is there.
 
 The phrase lists are regular expressions in ``resources/bot/config.yaml``, matched on folded
 text (``desk_app.bot.language.fold``), with a list of look-alikes removed first: "人工智能"

@@ -28,7 +28,7 @@ class Turn:
     now: datetime
     locale: str = "zh-CN"
     state: Mapping[str, Any] = field(default_factory=dict)
-    agents_available: bool = True  # someone online and within working hours
+    agents_available: bool = True  # someone online with room for one more
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -185,7 +185,10 @@ def test_flow_hands_off(chat) -> None:
 
 @pytest.mark.parametrize(
     ("options", "key"),
-    [({"now": CLOSED}, "休息时间"), ({"agents_available": False}, "不在线")],
+    [
+        ({"now": CLOSED, "agents_available": False}, "休息时间"),
+        ({"agents_available": False}, "不在线"),
+    ],
 )
 def test_no_agent_offers_to_leave_a_message(new_chat, options: dict, key: str) -> None:
     chat = new_chat(**options)
@@ -207,15 +210,21 @@ def test_leave_message_offer_keeps_flow_slots(new_chat) -> None:
     assert chat.state["leave_message"]["slots"] == {"order_no": "2024061512345678"}
 
 
+def test_an_agent_online_after_hours_still_takes_the_conversation(new_chat) -> None:
+    handoff = new_chat(now=CLOSED).say("转人工")
+    assert isinstance(handoff, Handoff)
+    assert handoff.reason == HandoffReason.CUSTOMER_ASKED
+
+
 def test_leave_message_in_english(new_chat) -> None:
-    chat = new_chat(now=CLOSED, locale="en-US")
+    chat = new_chat(now=CLOSED, locale="en-US", agents_available=False)
     offer = chat.say("talk to a human")
     assert isinstance(offer, Answer)
     assert "Leave a message" in offer.text
 
 
 def test_repeated_failure_outside_hours_is_unanswered(new_chat) -> None:
-    chat = new_chat(now=CLOSED)
+    chat = new_chat(now=CLOSED, agents_available=False)
     chat.say("阿巴阿巴阿巴")
     offer = chat.say("阿巴阿巴阿巴")
     assert isinstance(offer, Answer)
