@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ def build_schema() -> dict[str, Any]:
     (customer, agent, server), components = msgspec.json.schema_components(
         [CustomerFrame, AgentFrame, ServerFrame], ref_template="#/$defs/{name}"
     )
+    for component in components.values():  # msgspec 0.23 dedents docstrings, older ones did not
+        if "description" in component:
+            component["description"] = inspect.cleandoc(component["description"])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Agent Desk WebSocket frames",
