@@ -250,9 +250,10 @@ class ConversationService:
 
         The server's busiest path (every message in a conversation an agent holds), so no
         coroutine, task or future per message: the store calls back on the loop after
-        COMMIT, in the order the writes were queued (see ``Store.submit``).
+        COMMIT, in the order the writes were queued (see ``Store.submit_item``), and stores
+        the messages that arrived together in one batch.
         """
-        write = self._contact_write(conn, frame)
+        item = self._contact_text(conn, frame)
         ref = frame.client_msg_id
 
         def done(appended: repo.Appended | None, error: BaseException | None) -> None:
@@ -261,16 +262,15 @@ class ConversationService:
             elif appended is not None:
                 self._contact_message_stored(conn, frame, appended)
 
-        self.store.submit(write, conn.track_write(done))
+        self.store.submit_item(repo.append_contact_messages, item, conn.track_write(done))
 
     async def contact_message(self, conn: Connection, frame: SendMessage) -> None:
         """:meth:`contact_message_now`, awaited."""
-        appended = await self.store.write(self._contact_write(conn, frame))
+        item = self._contact_text(conn, frame)
+        appended = await self.store.write_item(repo.append_contact_messages, item)
         self._contact_message_stored(conn, frame, appended)
 
-    def _contact_write(
-        self, conn: Connection, frame: SendMessage
-    ) -> Callable[[Session], repo.Appended]:
+    def _contact_text(self, conn: Connection, frame: SendMessage) -> repo.ContactText:
         cid = conn.conversation_id
         if cid is None:
             raise _no_conversation()
@@ -278,17 +278,7 @@ class ConversationService:
             raise NotAllowedError("that is not your conversation")
         if frame.internal:
             raise NotAllowedError("internal notes are for agents")
-        now = utcnow()
-        text, client_msg_id, author = frame.text, frame.client_msg_id, conn.contact_name
-        return lambda s: repo.append_message(
-            s,
-            cid,
-            sender=Sender.CONTACT,
-            text=text,
-            now=now,
-            author=author,
-            client_msg_id=client_msg_id,
-        )
+        return repo.ContactText(cid, frame.text, frame.client_msg_id, conn.contact_name)
 
     def _contact_message_stored(
         self, conn: Connection, frame: SendMessage, appended: repo.Appended

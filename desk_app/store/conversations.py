@@ -43,6 +43,7 @@ from desk_app.store.models import (
     Team,
     Ticket,
     new_id,
+    utcnow,
 )
 
 conversations = Conversation.__table__
@@ -294,6 +295,104 @@ def append_message(
     return Appended(message, False, status, assignee_id, locale, first_reply)
 
 
+@dataclass(frozen=True, slots=True)
+class ContactText:
+    """A contact's message waiting to be stored: an item of :func:`append_contact_messages`."""
+
+    conversation_id: str
+    text: str
+    client_msg_id: str | None
+    author: str = ""
+
+
+def append_contact_messages(
+    session: Session, items: Sequence[ContactText]
+) -> list[Appended | Exception]:
+    """Store contacts' messages that arrived together, as :func:`append_message` stores one.
+
+    The server's busiest write (``Store.submit_item``): instead of two statements per
+    message, three for all of them: read (on PostgreSQL: lock, in id order) the
+    conversations, insert every message with its next ``seq``, write each conversation's new
+    ``last_seq``. Safe on SQLite because its one writer holds the write lock from the insert
+    on, and a snapshot another process wrote past makes the insert fail rather than reuse a
+    seq; on PostgreSQL because of the row locks. A message to a closed or unknown
+    conversation gets its error as its outcome and stores nothing.
+
+    A resend (a client id already stored, or twice in this batch) shows as fewer rows
+    inserted than sent: then this batch's rows are deleted again and the messages stored
+    one by one with :func:`append_message`, which tells each resend apart (rare: a resend
+    comes after a reconnect).
+    """
+    raw, sql = cursor_for(session)
+    ids = list(dict.fromkeys(item.conversation_id for item in items))
+    rows = {row[0]: row for row in raw.execute(sql.lock_conversations, {"ids": sql.ids(ids)})}
+    now = utcnow()
+    at = sql.time(now)
+    outcomes: list[Appended | Exception] = []
+    last: dict[str, int] = {}
+    params: list[dict[str, Any]] = []
+    for item in items:
+        cid = item.conversation_id
+        row = rows.get(cid)
+        if row is None or row[2] == CLOSED:
+            outcomes.append(_refusal(row is None, cid))
+            continue
+        seq = last[cid] = last.get(cid, row[1]) + 1
+        client_id = None if item.client_msg_id is None else f"c:{item.client_msg_id}"
+        params.append(
+            {
+                "cid": cid,
+                "seq": seq,
+                "sender": Sender.CONTACT.value,
+                "author": item.author,
+                "agent": None,
+                "text": item.text,
+                "cm": client_id,
+                "article": None,
+                "at": at,
+            }
+        )
+        message = Message(
+            conversation_id=cid,
+            seq=seq,
+            sender=Sender.CONTACT,
+            text=item.text,
+            created_at=now,
+            author=item.author,
+            client_msg_id=item.client_msg_id,
+        )
+        outcomes.append(Appended(message, False, row[2], row[3], row[4]))
+    if not params:
+        return outcomes
+    cursor = raw.cursor()
+    cursor.executemany(sql.insert_new_message, params)
+    if cursor.rowcount == len(params):
+        cursor.executemany(sql.set_last_seq, [{"cid": c, "seq": s} for c, s in last.items()])
+        return outcomes
+    # a resend among them: undo this batch's rows, then one at a time (seqs stay gapless)
+    cursor.executemany(sql.drop_after, [{"cid": c, "seq": rows[c][1]} for c in last])
+    return [
+        outcome
+        if isinstance(outcome, Exception)
+        else append_message(
+            session,
+            outcome.message.conversation_id,
+            sender=Sender.CONTACT,
+            text=outcome.message.text,
+            now=now,
+            author=outcome.message.author,
+            client_msg_id=outcome.message.client_msg_id,
+        )
+        for outcome in outcomes
+    ]
+
+
+def _refusal(missing: bool, conversation_id: str) -> Exception:
+    if missing:
+        return NotFoundError(f"no conversation {conversation_id}")
+    return ConflictError("the conversation is closed", code=ErrorCode.CONVERSATION_CLOSED)
+
+
 def _stored(session: Session, conversation_id: str, stored_client_id: str) -> Message:
     """The original of a resent message (the rare path: full columns through SQLAlchemy)."""
     row = session.execute(
@@ -321,10 +420,8 @@ def _explain_refusal(
             conversations.c.id == conversation_id
         )
     ).first()
-    if row is None:
-        raise NotFoundError(f"no conversation {conversation_id}")
-    if row.status == CLOSED:
-        raise ConflictError("the conversation is closed", code=ErrorCode.CONVERSATION_CLOSED)
+    if row is None or row.status == CLOSED:
+        raise _refusal(row is None, conversation_id)
     if only_assignee is not None and row.assignee_id != only_assignee:
         raise NotAllowedError("this conversation is not yours")
     raise ConflictError(f"the conversation is {row.status}, not {only_status}")

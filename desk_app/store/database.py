@@ -7,6 +7,13 @@ messages; when idle a write commits alone at once. Each caller's future resolves
 its transaction's COMMIT returned, so an ``ack`` sent after ``await store.write(...)`` is
 never a lie, across a crash too.
 
+A write that many callers make at once (a contact's message) can be queued as an *item* of a
+:class:`Batch` instead (:meth:`Store.submit_item`): consecutive items of one batch function in
+a group are handed to it in a single call, so it can run a few set-wise statements for all of
+them instead of a few statements each. Each statement costs the writer the GIL twice (the
+driver releases it while SQLite works) and the event loop holds it most of the time, so under
+load the number of statements, more than their SQL, sets how fast the writer goes.
+
 A write function gets the writer's :class:`~sqlalchemy.orm.Session` and must not keep state
 outside it: when one function of a group fails (a :class:`~desk_app.protocol.errors.DeskError`
 it raised, a unique violation, a PostgreSQL deadlock between server processes), the whole
@@ -27,9 +34,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -39,6 +46,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk_app.protocol.errors import DeskError
 
 T = TypeVar("T")
+I = TypeVar("I", contravariant=True)  # noqa: E741 (the item type of a batch)
+R = TypeVar("R", covariant=True)
+
+
+class Batch(Protocol[I, R]):
+    """A write that stores many queued items in one call (see :meth:`Store.submit_item`).
+
+    It returns one outcome per item, in order: the item's result, or the exception that
+    refuses that item alone (a closed conversation). An item it refuses must have written
+    nothing. Raising fails every item of the call (they are then run one by one).
+    """
+
+    def __call__(self, session: Session, items: Sequence[I], /) -> Sequence[R | Exception]: ...
+
 
 log = logging.getLogger("desk_app.store")
 
@@ -124,25 +145,36 @@ def upgrade_to_head(url: str) -> None:
 
 
 class _Write:
-    """One queued write: the function and where its result goes (an asyncio future on some
-    loop, a callback run on some loop (:meth:`Store.submit`), or a concurrent future for
-    :meth:`Store.write_sync`)."""
+    """One queued write: the function (or the batch and its item) and where its result goes
+    (an asyncio future on some loop, a callback run on some loop (:meth:`Store.submit`), or a
+    concurrent future for :meth:`Store.write_sync`)."""
 
-    __slots__ = ("done", "error", "fn", "future", "loop", "result")
+    __slots__ = ("batch", "done", "error", "fn", "future", "item", "loop", "result")
 
     def __init__(
         self,
-        fn: Callable[[Session], Any],
+        fn: Callable[[Session], Any] | None,
         future: asyncio.Future[Any] | concurrent.futures.Future[Any] | None,
         loop: asyncio.AbstractEventLoop | None,
         done: Callable[[Any, BaseException | None], None] | None = None,
+        batch: Batch[Any, Any] | None = None,
+        item: Any = None,
     ) -> None:
         self.fn = fn
         self.future = future
         self.loop = loop
         self.done = done
+        self.batch = batch
+        self.item = item
         self.result: Any = None
         self.error: BaseException | None = None
+
+    def settle(self, outcome: Any) -> None:
+        """Take a batch's outcome for this item: its result or the exception refusing it."""
+        if isinstance(outcome, Exception):
+            self.result, self.error = None, outcome
+        else:
+            self.result, self.error = outcome, None
 
 
 _STOP = object()
@@ -204,6 +236,28 @@ class Store:
         if self._closed:
             raise RuntimeError("store is closed")
         self._queue.put(_Write(fn, None, asyncio.get_running_loop(), done))
+
+    def submit_item(
+        self,
+        batch: Batch[I, T],
+        item: I,
+        done: Callable[[T | None, BaseException | None], None],
+    ) -> None:
+        """:meth:`submit` for one item of a :class:`Batch`: items queued one after another
+        are stored by one call of ``batch``, in the same transaction and order as any other
+        write, and ``done`` gets this item's outcome after COMMIT."""
+        if self._closed:
+            raise RuntimeError("store is closed")
+        self._queue.put(_Write(None, None, asyncio.get_running_loop(), done, batch, item))
+
+    async def write_item(self, batch: Batch[I, T], item: I) -> T:
+        """:meth:`submit_item`, awaited: the item's result, or its exception raised."""
+        if self._closed:
+            raise RuntimeError("store is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Write(None, future, loop, None, batch, item))
+        return await future
 
     def write_sync(self, fn: Callable[[Session], T]) -> T:
         """Blocking :meth:`write` for the CLI and start-up code (not from the event loop)."""
@@ -307,27 +361,38 @@ class Store:
             self._deliver(group)
 
     def _commit_group(self, group: list[_Write]) -> None:
-        if len(group) > 1:
+        """Commit the group in one transaction. When a write in it raises, the writes before
+        it are committed together, the failing one (or batch call) runs alone so that its
+        error stays its own, and the rest goes on as a group: order is kept, and one refused
+        write costs three transactions, not one per write."""
+        while len(group) > 1:
+            failed = _Failed(len(group))
             try:
                 with self._write_sessions() as session, session.begin():
-                    results = [write.fn(session) for write in group]
+                    _run_writes(session, group, failed)
             except Exception as exc:
                 if not isinstance(exc, DeskError | DBAPIError):
                     log.warning("store.group_retry", extra={"error": type(exc).__name__})
             else:
-                for write, result in zip(group, results, strict=True):
-                    write.result = result
                 self.commits += 1
                 self.writes += len(group)
                 return
-        for write in group:  # alone: one transaction each, so one failure stays its own
+            start, end = failed.start, failed.end
+            if start >= len(group):  # COMMIT itself failed: one transaction each
+                break
+            if start:
+                self._commit_group(group[:start])
+            for write in group[start:end]:
+                self._commit_one(write)
+            group = group[end:]
+        for write in group:
             self._commit_one(write)
 
     def _commit_one(self, write: _Write) -> None:
         for attempt in range(5):
             try:
                 with self._write_sessions() as session, session.begin():
-                    write.result = write.fn(session)
+                    _run_writes(session, [write], _Failed(1))
             except DBAPIError as exc:
                 if _is_transient(exc) and attempt < 4:
                     time.sleep(0.01 * (attempt + 1))
@@ -357,6 +422,40 @@ class Store:
             # a closed loop raises RuntimeError: nobody is waiting there any more
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, writes)
+
+
+class _Failed:
+    """Where a group's run stopped: ``writes[start:end]`` is the write or batch call that
+    raised (``start`` is the group's length while nothing has)."""
+
+    __slots__ = ("end", "start")
+
+    def __init__(self, count: int) -> None:
+        self.start = self.end = count
+
+
+def _run_writes(session: Session, writes: list[_Write], failed: _Failed) -> None:
+    """Run the writes in order in one transaction; consecutive items of one batch together."""
+    i, count = 0, len(writes)
+    while i < count:
+        write = writes[i]
+        batch = write.batch
+        if batch is None:
+            assert write.fn is not None
+            failed.start, failed.end = i, i + 1
+            write.result, write.error = write.fn(session), None
+            i += 1
+            continue
+        j = i + 1
+        while j < count and writes[j].batch is batch:
+            j += 1
+        run = writes[i:j]
+        failed.start, failed.end = i, j
+        outcomes = batch(session, [w.item for w in run])
+        for w, outcome in zip(run, outcomes, strict=True):
+            w.settle(outcome)
+        i = j
+    failed.start = failed.end = count
 
 
 def _resolve(writes: list[_Write]) -> None:

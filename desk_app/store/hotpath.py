@@ -22,6 +22,8 @@ from typing import Any
 import msgspec
 from sqlalchemy.orm import Session
 
+_json = msgspec.json.Encoder()
+
 
 class HotSql:
     """The prepared statements for one dialect."""
@@ -49,6 +51,26 @@ class HotSql:
             f" created_at) VALUES ({self.p('name')}, {self.p('cid')}, {self.p('agent')},"
             f" {self.p('value')}, {self.json('data')}, {self.p('at')})"
         )
+
+        # a batch of contact messages (conversations.append_contact_messages): the rows it
+        # needs, locked on PostgreSQL in id order so that two processes cannot deadlock
+        pick = "SELECT id, last_seq, status, assignee_id, locale FROM conversations WHERE "
+        self.lock_conversations = (
+            f"{pick} id = ANY({self.p('ids')}) ORDER BY id FOR UPDATE"
+            if self.postgres
+            else f"{pick} id IN (SELECT value FROM json_each({self.p('ids')}))"
+        )
+        self.set_last_seq = (
+            f"UPDATE conversations SET last_seq = {self.p('seq')} WHERE id = {self.p('cid')}"
+        )
+        self.drop_after = (
+            f"DELETE FROM messages WHERE conversation_id = {self.p('cid')}"
+            f" AND seq > {self.p('seq')}"
+        )
+
+    def ids(self, values: list[str]) -> Any:
+        """A list of ids as the one parameter of :attr:`lock_conversations`."""
+        return values if self.postgres else _json.encode(values).decode()
 
     def p(self, name: str) -> str:
         return f"%({name})s" if self.postgres else f":{name}"
@@ -109,9 +131,6 @@ def cursor_for(session: Session) -> tuple[Any, HotSql]:
     raw = connection.connection.driver_connection
     session.info["hotpath"] = (session.get_transaction(), raw, sql)
     return raw, sql
-
-
-_json = msgspec.json.Encoder()
 
 
 def dumps(value: Mapping[str, Any]) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from desk_app.protocol.errors import ConflictError, ErrorCode, NotAllowedError
+from desk_app.protocol.errors import ConflictError, ErrorCode, NotAllowedError, NotFoundError
 from desk_app.protocol.events import Event
 from desk_app.protocol.messages import HandoffContext, HandoffReason, IntentGuess, Sender
 from desk_app.store import conversations as repo
@@ -277,3 +277,79 @@ async def test_the_bots_state_is_saved_with_its_reply(store: Store) -> None:
                 s, cid, sender=Sender.BOT, text="late", now=utcnow(), only_status="bot"
             )
         )
+
+
+async def test_messages_that_arrive_together_are_stored_in_one_batch(store: Store) -> None:
+    a, b, closed = start(store), start(store), start(store)
+    await say(store, a, "早上好", "m0")
+    await store.write(lambda s: repo.close_conversation(s, closed, utcnow(), by="contact"))
+
+    def text(cid: str, words: str, client_id: str | None) -> repo.ContactText:
+        return repo.ContactText(cid, words, client_id, "张三")
+
+    fresh = [text(a, "一", "m1"), text(b, "二", "m1"), text(a, "三", None), text(b, "四", "m2")]
+    outcomes = await store.write(lambda s: repo.append_contact_messages(s, fresh))
+    assert [(o.message.conversation_id, o.message.seq) for o in outcomes] == [
+        (a, 2),
+        (b, 1),
+        (a, 3),
+        (b, 2),
+    ]
+    assert all(not o.duplicate and o.status == "bot" for o in outcomes)
+
+    # refusals and resends in one batch: a resend of a stored message, the same id twice
+    mixed = [
+        text(a, "五", "m5"),
+        text(closed, "还在吗", "m1"),
+        text(b, "二", "m1"),
+        text("no-such-conversation", "?", "m1"),
+        text(a, "五", "m5"),
+        text(b, "六", "m6"),
+    ]
+    outcomes = await store.write(lambda s: repo.append_contact_messages(s, mixed))
+    assert isinstance(outcomes[1], ConflictError)
+    assert outcomes[1].code == ErrorCode.CONVERSATION_CLOSED
+    assert isinstance(outcomes[3], NotFoundError)
+    kept = [outcomes[i] for i in (0, 2, 4, 5)]
+    assert [(o.duplicate, o.message.seq) for o in kept] == [
+        (False, 4),
+        (True, 1),
+        (True, 4),
+        (False, 3),
+    ]
+    assert [o.message.text for o in kept] == ["五", "二", "五", "六"]
+
+    for cid, texts in ((a, ["早上好", "一", "三", "五"]), (b, ["二", "四", "六"])):
+        stored = await store.read(lambda s, cid=cid: repo.messages_after(s, cid))
+        assert [m.text for m in stored] == texts
+        assert [m.seq for m in stored] == list(range(1, len(texts) + 1))
+        state = await store.read(lambda s, cid=cid: repo.conversation_state(s, conversation_id=cid))
+        assert state.last_seq == len(texts)
+    assert await store.read(lambda s: repo.messages_after(s, closed)) == []
+
+
+async def test_two_writers_storing_batches_never_share_a_seq(db_url: str) -> None:
+    """As two server processes on PostgreSQL: the batch locks its conversations' rows."""
+    first, second = Store.open(db_url), Store.open(db_url, migrate=False)
+    try:
+        cids = [start(first) for _ in range(3)]
+
+        async def burst(store: Store, tag: str) -> list[repo.Appended]:
+            return await asyncio.gather(
+                *(
+                    store.write_item(
+                        repo.append_contact_messages,
+                        repo.ContactText(cids[i % 3], f"{tag}{i}", f"{tag}{i}"),
+                    )
+                    for i in range(90)
+                )
+            )
+
+        results = await asyncio.gather(burst(first, "a"), burst(second, "b"))
+        assert not any(r.duplicate for run in results for r in run)
+        for cid in cids:
+            stored = await first.read(lambda s, cid=cid: repo.messages_after(s, cid))
+            assert [m.seq for m in stored] == list(range(1, 61))
+    finally:
+        first.close()
+        second.close()

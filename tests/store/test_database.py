@@ -194,3 +194,66 @@ def test_sqlite_writes_share_one_connection_with_its_own_settings(store: Store) 
         )
         == 1000
     )
+
+
+async def test_items_of_one_batch_are_stored_by_one_call_each_run_in_queue_order(
+    store: Store,
+) -> None:
+    calls: list[list[str]] = []
+
+    def add_teams(session: Session, names: list[str]) -> list[str | Exception]:
+        calls.append(list(names))
+        outcomes: list[str | Exception] = []
+        for name in names:
+            if name.startswith("refused"):
+                outcomes.append(ConflictError(name))
+            else:
+                outcomes.append(add_team(name)(session))
+        return outcomes
+
+    release = hold_writer(store)
+    loop = asyncio.get_running_loop()
+    order: list[str] = []
+    finished = loop.create_future()
+
+    def done(name: str):
+        def callback(result: object, error: BaseException | None) -> None:
+            order.append(f"{name}:{'error' if error else 'ok'}")
+            if len(order) == 6:
+                finished.set_result(None)
+
+        return callback
+
+    for name in ("a1", "refused", "a2"):
+        store.submit_item(add_teams, name, done(name))
+    store.submit(add_team("plain"), done("plain"))
+    for name in ("b1", "b2"):
+        store.submit_item(add_teams, name, done(name))
+    commits_before = store.commits
+    release.set()
+    await asyncio.wait_for(finished, 30)
+    assert calls == [["a1", "refused", "a2"], ["b1", "b2"]]
+    assert order == ["a1:ok", "refused:error", "a2:ok", "plain:ok", "b1:ok", "b2:ok"]
+    assert store.commits - commits_before == 2  # the blocker's, then one for all six
+    assert await store.read(team_names) == {"a1", "a2", "plain", "b1", "b2"}
+    assert isinstance(await store.write_item(add_teams, "c1"), str)
+    with pytest.raises(ConflictError):
+        await store.write_item(add_teams, "refused again")
+
+
+async def test_a_raising_write_costs_its_group_three_transactions_not_one_each(
+    store: Store,
+) -> None:
+    def refuse(_session: Session) -> None:
+        raise ConflictError("no")
+
+    release = hold_writer(store)
+    writes = [add_team(f"t{i}") for i in range(30)]
+    tasks = await queued(store, [*writes[:10], refuse, *writes[10:]])
+    commits_before = store.commits
+    release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert [isinstance(r, ConflictError) for r in results] == [False] * 10 + [True] + [False] * 20
+    # the blocker's, the ten before it, then (the refused one rolled back alone) the twenty
+    assert store.commits - commits_before == 3
+    assert len(await store.read(team_names)) == 30
