@@ -64,6 +64,8 @@ class ServerConfig:
     shutdown_retry_after: int = 2  # seconds clients are told to wait before reconnecting
     shutdown_drain_s: float = 2.0  # how long the bot may finish answering at shutdown
     ping_interval_s: float | None = 20.0  # WebSocket keepalive; None disables it
+    # contacts' messages stored by a second process, on the other core (store.contact_writer)
+    writer_process: bool = True
     http_handler: HttpHandler | None = field(default=None, repr=False)  # extra HTTP routes
 
 
@@ -160,7 +162,7 @@ async def run_server(
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(config.certfile, config.keyfile)
 
-    await conversations.start()
+    await conversations.start(writer_process=config.writer_process)
     try:
         await staff.restore()
         ws_server = await serve(

@@ -71,6 +71,7 @@ from desk_app.server.routing import Router
 from desk_app.server.suggestions import Suggester
 from desk_app.server.texts import say
 from desk_app.store import conversations as repo
+from desk_app.store.contact_writer import ContactWriter
 from desk_app.store.database import Store
 from desk_app.store.models import Conversation, utcnow
 from desk_app.store.tokens import hash_token, new_token
@@ -119,14 +120,18 @@ class ConversationService:
             Suggester(knowledge, self.bot, self.hub.to_agent) if knowledge is not None else None
         )
         self.assignees: dict[str, str] = {}  # conversation id -> agent id, for typing relay
+        self.contact_writer: ContactWriter | None = None  # see start(writer_process=True)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._positions_due = False
         self._positions_at = float("-inf")
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Rebuild the queue from the store and start the bot runner."""
+    async def start(self, *, writer_process: bool = False) -> None:
+        """Rebuild the queue from the store and start the bot runner; with
+        ``writer_process``, contacts' messages are stored by a :class:`ContactWriter`."""
+        if writer_process and ContactWriter.can_share(self.store):
+            self.contact_writer = await ContactWriter.start(self.store)
         self.bot.start()
         if self.suggester is not None:
             self.suggester.start()
@@ -142,6 +147,8 @@ class ConversationService:
         if self.suggester is not None:
             await self.suggester.stop()
         await self.bot.stop()
+        if self.contact_writer is not None:
+            await self.contact_writer.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -262,12 +269,18 @@ class ConversationService:
             elif appended is not None:
                 self._contact_message_stored(conn, frame, appended)
 
-        self.store.submit_item(repo.append_contact_messages, item, conn.track_write(done))
+        if self.contact_writer is not None:
+            self.contact_writer.submit(item, conn.track_write(done))
+        else:
+            self.store.submit_item(repo.append_contact_messages, item, conn.track_write(done))
 
     async def contact_message(self, conn: Connection, frame: SendMessage) -> None:
         """:meth:`contact_message_now`, awaited."""
         item = self._contact_text(conn, frame)
-        appended = await self.store.write_item(repo.append_contact_messages, item)
+        if self.contact_writer is not None:
+            appended = await self.contact_writer.write(item)
+        else:
+            appended = await self.store.write_item(repo.append_contact_messages, item)
         self._contact_message_stored(conn, frame, appended)
 
     def _contact_text(self, conn: Connection, frame: SendMessage) -> repo.ContactText:
