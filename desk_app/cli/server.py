@@ -53,6 +53,12 @@ def register(subparsers: Any) -> None:
         "'*' allows any)",
     )
     parser.add_argument(
+        "--single-process",
+        action="store_true",
+        help="store contacts' messages in this process too, instead of a second one "
+        "(one core; for debugging, or where a child process cannot open the database)",
+    )
+    parser.add_argument(
         "--grace-period",
         type=float,
         default=60.0,
@@ -110,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
             allowed_origins=args.allowed_origins,
             grace_period_s=args.grace_period,
             token_ttl_s=args.token_ttl,
+            writer_process=not args.single_process,
         )
 
         async def main() -> None:

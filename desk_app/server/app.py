@@ -18,6 +18,7 @@ import contextlib
 import gc
 import logging
 import ssl
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -64,8 +65,9 @@ class ServerConfig:
     shutdown_retry_after: int = 2  # seconds clients are told to wait before reconnecting
     shutdown_drain_s: float = 2.0  # how long the bot may finish answering at shutdown
     ping_interval_s: float | None = 20.0  # WebSocket keepalive; None disables it
-    # contacts' messages stored by a second process, on the other core (store.contact_writer)
-    writer_process: bool = True
+    # contacts' messages stored by a second process, on the other core (store.contact_writer);
+    # it reads its pipe with select(), which Windows offers for sockets only
+    writer_process: bool = sys.platform != "win32"
     http_handler: HttpHandler | None = field(default=None, repr=False)  # extra HTTP routes
 
 
