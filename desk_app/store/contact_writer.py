@@ -4,7 +4,7 @@ The server's busiest write is a contact's message in a conversation an agent hol
 process the event loop and the store's writer thread take turns on the GIL, so together
 they never use more than one core however much SQLite works without it; under load the
 writer spent a third of its time waiting for the loop. Here those messages go down a pipe
-to ``python -m desk_app.store.contact_writer URL``, which stores what arrived together with
+to ``python -m desk_app.store.contact_writer``, which stores what arrived together with
 :func:`~desk_app.store.conversations.append_contact_messages` in one transaction (through an
 ordinary :class:`Store`, so the same SQL, group commit and retries) and answers after
 COMMIT, in order: the loop only frames bytes, and the SQL runs on the other core.
@@ -16,8 +16,9 @@ Frames on the pipe are a 4-byte big-endian length and a msgpack body: a list of 
 way, a list of outcomes (in the same order) the other.
 
 If the child dies, the messages it had not answered are handed to the server's own store
-(a resend of one it had committed is recognised by its client id) and so is everything
-after: the server goes on with one writer, as it would without this module.
+(one it had committed is recognised by its client id, and then acknowledged and fanned out
+as new, since nobody was told of it) and so is everything after: the server goes on with
+one writer, as it would without this module.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import logging
 import os
 import select
@@ -48,6 +50,7 @@ Done = Callable[[repo.Appended | None, BaseException | None], None]
 
 _HEADER = 4
 LOG_LEVEL_VARIABLE = "DESK_LOG_LEVEL"
+DB_VARIABLE = "DESK_CONTACT_WRITER_DB"  # the database URL may hold a password
 MAX_BATCH = 1024
 """The most messages the child stores in one transaction (what a pipe read brings)."""
 
@@ -63,7 +66,9 @@ class ContactWriter:
         self._store = store
         self._outbox: list[tuple[repo.ContactText, Done]] = []
         self._sent: collections.deque[tuple[repo.ContactText, Done]] = collections.deque()
+        self.answered = 0  # messages the child stored or refused
         self._flushing = False
+        self._closing = False
         self._gone = False
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(list[Any])
@@ -80,15 +85,20 @@ class ContactWriter:
 
     @classmethod
     async def start(cls, store: Store) -> ContactWriter:
+        environment = {
+            **os.environ,
+            # not on the command line, which every user of the machine can read
+            DB_VARIABLE: store.url,
+            LOG_LEVEL_VARIABLE: logging.getLevelName(log.getEffectiveLevel()),
+        }
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             __name__,
-            store.url,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=1 << 24,
-            env={**os.environ, LOG_LEVEL_VARIABLE: logging.getLevelName(log.getEffectiveLevel())},
+            env=environment,
         )
         return cls(process, store)
 
@@ -126,6 +136,7 @@ class ContactWriter:
 
     async def close(self) -> None:
         """Let the child answer what it was sent, then end it."""
+        self._closing = True
         self._flush()
         stdin = self._process.stdin
         if stdin is not None and not stdin.is_closing():
@@ -159,12 +170,16 @@ class ContactWriter:
             while True:
                 size = int.from_bytes(await stdout.readexactly(_HEADER), "big")
                 outcomes = self._decoder.decode(await stdout.readexactly(size))
+                self.answered += len(outcomes)
                 for outcome in outcomes:
                     item, done = self._sent.popleft()
-                    if outcome[0] == "!":
-                        done(None, DeskError(outcome[2], code=ErrorCode(outcome[1])))
-                    else:
-                        done(_appended(item, outcome), None)
+                    try:  # a failing callback must not leave the rest unanswered
+                        if outcome[0] == "!":
+                            done(None, DeskError(outcome[2], code=ErrorCode(outcome[1])))
+                        else:
+                            done(_appended(item, outcome), None)
+                    except Exception:
+                        log.exception("store.callback_failed")
         except asyncio.IncompleteReadError:
             pass  # the child ended: closed by us, or died
         except Exception:
@@ -178,10 +193,25 @@ class ContactWriter:
         left = [*self._sent, *self._outbox]
         self._sent.clear()
         self._outbox = []
-        if left:
-            log.warning("store.contact_writer_gone", extra={"handed_over": len(left)})
+        if not self._closing or left:
+            log.warning(
+                "store.contact_writer_gone",
+                extra={"returncode": self._process.returncode, "handed_over": len(left)},
+            )
         for item, done in left:
-            self._store.submit_item(repo.append_contact_messages, item, done)
+            self._store.submit_item(repo.append_contact_messages, item, _told_nobody(done))
+
+
+def _told_nobody(done: Done) -> Done:
+    """For a message handed over unanswered: found stored, the child committed it and died
+    before saying so, so nobody has been told: acknowledge and fan it out as new."""
+
+    def handed_over(appended: repo.Appended | None, error: BaseException | None) -> None:
+        if appended is not None and appended.duplicate:
+            appended = dataclasses.replace(appended, duplicate=False)
+        done(appended, error)
+
+    return handed_over
 
 
 def _appended(item: repo.ContactText, outcome: Sequence[Any]) -> repo.Appended:
@@ -278,7 +308,7 @@ def main() -> None:
     # the pipe to the server is fd 1: keep it, and point anything printed at stderr instead
     out = os.dup(1)
     os.dup2(2, 1)
-    serve(sys.argv[1], 0, out)
+    serve(os.environ[DB_VARIABLE], 0, out)
 
 
 if __name__ == "__main__":

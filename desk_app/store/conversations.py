@@ -71,7 +71,7 @@ class ConversationState:
 @dataclass(frozen=True, slots=True)
 class Appended:
     """Result of :func:`append_message`. For a duplicate, ``message`` is the stored original
-    and ``status``/``assignee_id`` are not meaningful (nothing was fanned out)."""
+    (and ``status``, ``assignee_id``, ``locale`` are the conversation's now)."""
 
     message: Message
     duplicate: bool
@@ -262,7 +262,8 @@ def append_message(
     )
     if inserted.rowcount == 0:  # a resend: give the seq back (the row is still ours)
         raw.execute(sql.give_back_seq, {"cid": conversation_id})
-        return Appended(_stored(session, conversation_id, stored_client_id), True, "", None)
+        original = _stored(session, conversation_id, stored_client_id)
+        return Appended(original, True, status, assignee_id, locale)
     first_reply = replied_at is None and sender is Sender.AGENT and status == ASSIGNED
     if first_reply:
         queued_at = session.scalar(
