@@ -287,10 +287,10 @@ class ConversationService:
 
     def _writer_for(self, item: repo.ContactText) -> ContactWriter | None:
         """The writer process for a conversation an agent holds; None (the server's own
-        writer) while the bot has it, so that the message and the bot's answer share that
-        writer's group commits instead of two writers taking turns on the database, each
-        with an fsync (answers/s fell by a third, and p99 rose to 150 ms, when they did).
-        Only a matter of speed: either writer reads the conversation's status as it stores."""
+        writer) while the bot has it, so that a bot conversation's messages and answers are
+        committed by one writer, in its group commits, rather than by two taking turns on
+        the database. Only a matter of speed: either writer reads the conversation's status
+        as it stores."""
         if item.conversation_id in self.assignees:
             return self.contact_writer
         return None
