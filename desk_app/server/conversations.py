@@ -130,7 +130,7 @@ class ConversationService:
     async def start(self, *, writer_process: bool = False) -> None:
         """Rebuild the queue from the store and start the bot runner; with
         ``writer_process``, contacts' messages are stored by a :class:`ContactWriter`."""
-        if writer_process and ContactWriter.can_share(self.store):
+        if writer_process and ContactWriter.possible(self.store):
             self.contact_writer = await ContactWriter.start(self.store)
         self.bot.start()
         if self.suggester is not None:

@@ -75,12 +75,15 @@ class ContactWriter:
         self._reader = asyncio.create_task(self._read_outcomes(), name="contact-writer")
 
     @staticmethod
-    def can_share(store: Store) -> bool:
-        """Whether a second process can open the store's database (not an in-memory one)."""
-        url = make_url(store.url)
+    def possible(store: Store) -> bool:
+        """Whether a child can be started (a frozen app, such as the PyInstaller desk running
+        ``desk demo``, has no interpreter to run a module with) and can open the store's
+        database (an in-memory one it cannot)."""
+        if getattr(sys, "frozen", False):
+            return False
         if not store.sqlite:
             return True
-        database = url.database or ""
+        database = make_url(store.url).database or ""
         return bool(database) and database != ":memory:" and "mode=memory" not in store.url
 
     @classmethod
