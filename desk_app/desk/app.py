@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -237,6 +238,19 @@ def _probe_startup(dialog: LoginDialog, app: QApplication) -> None:
         QTimer.singleShot(0, report)
 
 
+def _quit_on_ctrl_c(app: QApplication) -> None:
+    """Ctrl+C in the terminal that started the desk (``desk demo``, ``desk app``) ends it.
+
+    Without this, the KeyboardInterrupt surfaced inside whichever Qt slot ran next, printed a
+    traceback and the desk went on. Python runs a signal handler only between bytecodes, and
+    Qt's loop runs none while idle, so a timer gives it a turn four times a second.
+    """
+    signal.signal(signal.SIGINT, lambda *_: app.exit(0))
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+
+
 def run(
     argv: list[str] | None = None,
     *,
@@ -249,6 +263,7 @@ def run(
 ) -> int:
     """Run the desk until it quits. With ``username`` and ``password`` it signs in directly."""
     app = create_application(argv)
+    _quit_on_ctrl_c(app)
     settings = settings or DeskSettings()
     used_language = i18n.install_translators(app, language or settings.language)
     theme.apply_theme(app, theme_name or settings.theme)
