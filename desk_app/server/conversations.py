@@ -269,31 +269,15 @@ class ConversationService:
             elif appended is not None:
                 self._contact_message_stored(conn, frame, appended)
 
-        writer = self._writer_for(item)
-        if writer is not None:
-            writer.submit(item, conn.track_write(done))
+        tracked = conn.track_write(done)
+        if self.contact_writer is not None and item.conversation_id in self.assignees:
+            # a conversation an agent holds; while the bot has it, its messages and the bot's
+            # answers are committed by one writer, in its group commits, rather than by two
+            # taking turns on the database (only a matter of speed: either writer reads the
+            # conversation's status as it stores)
+            self.contact_writer.submit(item, tracked)
         else:
-            self.store.submit_item(repo.append_contact_messages, item, conn.track_write(done))
-
-    async def contact_message(self, conn: Connection, frame: SendMessage) -> None:
-        """:meth:`contact_message_now`, awaited."""
-        item = self._contact_text(conn, frame)
-        writer = self._writer_for(item)
-        if writer is not None:
-            appended = await writer.write(item)
-        else:
-            appended = await self.store.write_item(repo.append_contact_messages, item)
-        self._contact_message_stored(conn, frame, appended)
-
-    def _writer_for(self, item: repo.ContactText) -> ContactWriter | None:
-        """The writer process for a conversation an agent holds; None (the server's own
-        writer) while the bot has it, so that a bot conversation's messages and answers are
-        committed by one writer, in its group commits, rather than by two taking turns on
-        the database. Only a matter of speed: either writer reads the conversation's status
-        as it stores."""
-        if item.conversation_id in self.assignees:
-            return self.contact_writer
-        return None
+            self.store.submit_item(repo.append_contact_messages, item, tracked)
 
     def _contact_text(self, conn: Connection, frame: SendMessage) -> repo.ContactText:
         cid = conn.conversation_id

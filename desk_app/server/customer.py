@@ -59,9 +59,7 @@ class CustomerEndpoint:
 
     async def handle(self, conn: Connection, frame: Any) -> None:
         service = self.conversations
-        match frame:
-            case SendMessage():
-                await service.contact_message(conn, frame)
+        match frame:  # a SendMessage never comes here: handle_now always takes it
             case Typing():
                 service.contact_typing(conn, frame)
             case StartConversation():

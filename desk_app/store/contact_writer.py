@@ -123,20 +123,6 @@ class ContactWriter:
             self._flushing = True
             asyncio.get_running_loop().call_soon(self._flush)
 
-    async def write(self, item: repo.ContactText) -> repo.Appended:
-        """:meth:`submit`, awaited: the stored message, or its refusal raised."""
-        future: asyncio.Future[repo.Appended] = asyncio.get_running_loop().create_future()
-
-        def done(appended: repo.Appended | None, error: BaseException | None) -> None:
-            if not future.done():
-                if error is not None:
-                    future.set_exception(error)
-                else:
-                    future.set_result(appended)  # type: ignore[arg-type]
-
-        self.submit(item, done)
-        return await future
-
     async def close(self) -> None:
         """Let the child answer what it was sent, then end it."""
         self._closing = True

@@ -9,10 +9,8 @@ never a lie, across a crash too.
 
 A write that many callers make at once (a contact's message) can be queued as an *item* of a
 :class:`Batch` instead (:meth:`Store.submit_item`): consecutive items of one batch function in
-a group are handed to it in a single call, so it can run a few set-wise statements for all of
-them instead of a few statements each. Each statement costs the writer the GIL twice (the
-driver releases it while SQLite works) and the event loop holds it most of the time, so under
-load the number of statements, more than their SQL, sets how fast the writer goes.
+a group are handed to it in a single call, so it can read what it needs once for all of them
+and write them with one ``executemany`` instead of a few statements each.
 
 A write function gets the writer's :class:`~sqlalchemy.orm.Session` and must not keep state
 outside it: when one function of a group fails (a :class:`~desk_app.protocol.errors.DeskError`
