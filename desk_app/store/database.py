@@ -42,6 +42,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk_app.protocol.errors import DeskError
+from desk_app.store.wal import Checkpointer, WalSync
 
 T = TypeVar("T")
 I = TypeVar("I", contravariant=True)  # noqa: E741 (the item type of a batch)
@@ -63,17 +64,17 @@ log = logging.getLogger("desk_app.store")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MAX_GROUP = 512
+"""Most writes one transaction carries: bounds the latency a huge backlog adds to the first."""
 WRITER_CACHE_KIB = 32768
 """SQLite page cache of the writer's connection (the default is 2 MiB)."""
-WRITER_CHECKPOINT_PAGES = 10_000
-"""SQLite: WAL pages (4 KiB each) after which a commit copies the WAL into the database
-file (SQLite's default is 1,000). Under load a commit of a few hundred messages to as many
-conversations dirties several hundred index pages: at 1,000 every other commit stopped to
-checkpoint, copying the same hot pages again each time. At 10,000 a page is copied once
-however often it changed in between (load benchmark, a-keyword: writer CPU per message
-56 -> 48 us, 20 % more messages/s; the open-loop p99 unchanged). The WAL file grows to
-about 40 MiB; durability is the WAL's, fsynced at every commit either way."""
-"""Most writes one transaction carries: bounds the latency a huge backlog adds to the first."""
+WRITER_CHECKPOINT_PAGES = 50_000
+"""SQLite: WAL pages (4 KiB each) after which the writer's own commit checkpoints (SQLite's
+default is 1,000). The :class:`~desk_app.store.wal.Checkpointer` copies the WAL into the
+database file in the background; this is the backstop, and the moment the WAL restarts from
+the top (a checkpoint racing a busy writer never finds it idle, so under sustained load the
+WAL grows to this size, 200 MiB, and is cut back to :data:`WAL_SIZE_LIMIT` after)."""
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+"""The ``-wal`` file is truncated back to this size when it restarts (``journal_size_limit``)."""
 
 
 def default_db_url() -> str:
@@ -89,11 +90,29 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def is_sqlite_file(url: str) -> bool:
+    """A SQLite database in a file (not in memory): one that a second connection, thread or
+    process opens as the same database."""
+    if not is_sqlite(url):
+        return False
+    database = make_url(url).database or ""
+    return bool(database) and database != ":memory:" and "mode=memory" not in url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite database given by path (not in memory, not a ``file:`` URI)."""
+    if not is_sqlite_file(url):
+        return None
+    database = make_url(url).database or ""
+    return None if database.startswith("file:") else Path(database)
+
+
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """An engine with the settings the store relies on.
 
     SQLite: WAL (readers never block the writer), ``synchronous=FULL`` (an acknowledged
-    message survives power loss too; group commit pays the fsync once per group), foreign
+    message survives power loss too; the store's writer connection leaves that fsync to
+    :class:`~desk_app.store.wal.WalSync`, after COMMIT and off its thread), foreign
     keys on, a busy timeout so a second process (``desk admin`` while the server runs)
     waits instead of failing.
     """
@@ -192,10 +211,18 @@ class Store:
             max_workers=readers, thread_name_prefix="store-read"
         )
         self._closed = False
+        database = sqlite_path(url)
+        self._wal_sync = None if database is None else WalSync(database, self._synced)
+        self._checkpointer = None if database is None else Checkpointer(engine)
         self._writer = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._writer.start()
         self.commits = 0
         self.writes = 0
+
+    @property
+    def syncs(self) -> int:
+        """WAL fsyncs after COMMIT so far (SQLite in a file: see :mod:`desk_app.store.wal`)."""
+        return 0 if self._wal_sync is None else self._wal_sync.syncs
 
     @classmethod
     def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
@@ -259,11 +286,16 @@ class Store:
 
     def write_sync(self, fn: Callable[[Session], T]) -> T:
         """Blocking :meth:`write` for the CLI and start-up code (not from the event loop)."""
+        return self.write_later(fn).result()
+
+    def write_later(self, fn: Callable[[Session], T]) -> concurrent.futures.Future[T]:
+        """:meth:`write` for a thread without an event loop that goes on meanwhile: a future
+        resolved after COMMIT, whose callbacks run on a store thread in commit order."""
         if self._closed:
             raise RuntimeError("store is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._queue.put(_Write(fn, future, None))
-        return future.result()
+        return future
 
     async def flush(self) -> None:
         """Wait until every write queued before this call has committed (or failed)."""
@@ -292,6 +324,10 @@ class Store:
         self._closed = True
         self._queue.put(_STOP)
         self._writer.join()
+        if self._wal_sync is not None:
+            self._wal_sync.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._readers.shutdown(wait=True)
         self.engine.dispose()
 
@@ -332,6 +368,10 @@ class Store:
             connection = self.engine.connect()
             connection.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
             connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
+            connection.exec_driver_sql(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+            journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            if self._wal_sync is not None and journal == "wal":  # WalSync fsyncs after COMMIT
+                connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
             connection.commit()  # end the autobegun transaction: each write begins its own
             # the sqlite3 module's own implicit BEGIN off, ours on (SQLAlchemy's recipe)
             connection.connection.driver_connection.isolation_level = None
@@ -364,7 +404,12 @@ class Store:
                 log.exception("store.writer_failed")
                 for write in group:
                     write.error = exc
-            self._deliver(group)
+            if self._checkpointer is not None:
+                self._checkpointer.nudge()
+            if self._wal_sync is not None:
+                self._wal_sync.committed(group)
+            else:
+                self._deliver(group)
 
     def _commit_group(self, group: list[_Write]) -> None:
         """Commit the group in one transaction. When a write in it raises, the writes before
@@ -410,6 +455,13 @@ class Store:
                 self.commits += 1
                 self.writes += 1
             return
+
+    def _synced(self, group: list[_Write], error: BaseException | None) -> None:
+        if error is not None:
+            for write in group:
+                if write.error is None:
+                    write.result, write.error = None, error
+        self._deliver(group)
 
     @staticmethod
     def _deliver(group: list[_Write]) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +15,7 @@ from sqlalchemy.orm import Session
 from desk_app.protocol.errors import ConflictError
 from desk_app.store.database import WRITER_CACHE_KIB, WRITER_CHECKPOINT_PAGES, Store
 from desk_app.store.models import Team
+from desk_app.store.wal import WalSync
 
 
 def add_team(name: str):
@@ -257,3 +261,72 @@ async def test_a_raising_write_costs_its_group_three_transactions_not_one_each(
     # the blocker's, the ten before it, then (the refused one rolled back alone) the twenty
     assert store.commits - commits_before == 3
     assert len(await store.read(team_names)) == 30
+
+
+def wal_frames(database: Path) -> tuple[int, int]:
+    """(frames in the WAL, frames of it already copied into the database file), read from the
+    WAL index (``-shm``: ``mxFrame`` at byte 16, ``nBackfill`` at 96, native byte order) so
+    that looking does not checkpoint, as ``PRAGMA wal_checkpoint`` would."""
+    header = (database.parent / f"{database.name}-shm").read_bytes()[:136]
+    return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
+
+
+async def test_sqlite_commits_are_copied_into_the_database_file_in_the_background(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "desk.sqlite3"
+    running = set(threading.enumerate())
+    with Store.open(f"sqlite:///{database}") as store:
+        for i in range(5):
+            await store.write(add_team(f"team{i}"))
+        frames, copied = wal_frames(database)
+        assert frames > 0
+        # far below the writer's own autocheckpoint: only the checkpoint thread copies them
+        assert frames < WRITER_CHECKPOINT_PAGES
+        deadline = time.monotonic() + 10
+        while copied < frames and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            frames, copied = wal_frames(database)
+        assert copied == frames
+        assert store.read_sync(team_names) == {f"team{i}" for i in range(5)}
+    # closing stops the thread
+    assert not [
+        t for t in threading.enumerate() if t.name == "store-checkpoint" and t not in running
+    ]
+
+
+def test_sqlite_writes_are_acknowledged_after_the_wal_is_synced(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'desk.sqlite3'}") as store:
+        synced_when_told: list[int] = []
+        for i in range(3):  # one after another: each waits for its own sync
+            stored = store.write_later(add_team(f"team{i}"))
+            stored.add_done_callback(lambda _f: synced_when_told.append(store.syncs))
+            stored.result()
+        # the i-th write was told only after at least i + 1 syncs
+        assert all(syncs >= i + 1 for i, syncs in enumerate(synced_when_told))
+        # the commit's own fsync is left to the sync thread
+        synchronous = store.write_sync(
+            lambda s: s.connection().exec_driver_sql("PRAGMA synchronous").scalar()
+        )
+        assert synchronous == 1  # NORMAL
+
+
+def test_a_failed_wal_sync_fails_the_writes_it_covered(tmp_path: Path) -> None:
+    database = tmp_path / "desk.sqlite3"
+    (tmp_path / "desk.sqlite3-wal").mkdir()  # cannot be opened for writing: the fsync fails
+    delivered: list[tuple[str, BaseException | None]] = []
+    sync = WalSync(database, lambda group, error: delivered.append((group, error)))
+    sync.committed("first")
+    sync.committed("second")
+    sync.close()
+    assert [group for group, _ in delivered] == ["first", "second"]
+    assert all(isinstance(error, OSError) for _, error in delivered)
+    assert sync.syncs == 0
+
+
+def test_a_wal_sync_with_no_wal_file_delivers_at_once(tmp_path: Path) -> None:
+    delivered: list[tuple[str, BaseException | None]] = []
+    sync = WalSync(tmp_path / "none.sqlite3", lambda group, error: delivered.append((group, error)))
+    sync.committed("only")
+    sync.close()
+    assert delivered == [("only", None)]
