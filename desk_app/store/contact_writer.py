@@ -27,22 +27,23 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import select
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy.engine import make_url
 
 from desk_app.protocol.errors import DeskError, ErrorCode
 from desk_app.protocol.messages import Message, Sender
 from desk_app.store import conversations as repo
-from desk_app.store.database import Store
+from desk_app.store.database import Store, is_sqlite_file
 
 log = logging.getLogger("desk_app.store")
 
@@ -81,10 +82,7 @@ class ContactWriter:
         database (an in-memory one it cannot)."""
         if getattr(sys, "frozen", False):
             return False
-        if not store.sqlite:
-            return True
-        database = make_url(store.url).database or ""
-        return bool(database) and database != ":memory:" and "mode=memory" not in store.url
+        return not store.sqlite or is_sqlite_file(store.url)
 
     @classmethod
     async def start(cls, store: Store) -> ContactWriter:
@@ -241,9 +239,14 @@ def _outcome(outcome: repo.Appended | BaseException) -> _Stored | tuple[str, str
 
 def serve(url: str, stdin: int, stdout: int) -> None:
     """Read batches of items from ``stdin``, store them, write their outcomes to ``stdout``
-    after COMMIT; return at end of input (the server closed the pipe or died)."""
+    after COMMIT; return at end of input (the server closed the pipe or died), once every
+    batch read has been answered.
+
+    A batch is handed to the store without waiting for it, so the next one is read and
+    queued while it commits (the store's writer takes all that queued in one transaction);
+    the answers are written by the store's thread as each commit is on disk, in order.
+    """
     decoder = msgspec.msgpack.Decoder(list[tuple[str, str, str | None, str]])
-    encoder = msgspec.msgpack.Encoder()
     buffer = bytearray()
     with Store.open(url, migrate=False) as store:
         while True:
@@ -262,18 +265,19 @@ def serve(url: str, stdin: int, stdout: int) -> None:
                     break
                 buffer += chunk
             if items:
-                outcomes = _store(store, items)
-                body = encoder.encode([_outcome(outcome) for outcome in outcomes])
-                _write_all(stdout, len(body).to_bytes(_HEADER, "big") + body)
+                batch = functools.partial(repo.append_contact_messages, items=items)
+                stored = store.write_later(batch)
+                stored.add_done_callback(functools.partial(_answer, stdout, len(items)))
             if ended:
                 return
 
 
-def _store(store: Store, items: list[repo.ContactText]) -> Sequence[repo.Appended | Exception]:
-    try:
-        return store.write_sync(lambda session: repo.append_contact_messages(session, items))
-    except Exception as exc:  # the whole transaction failed: every item gets the error
-        return [exc] * len(items)
+def _answer(stdout: int, count: int, stored: Future[Sequence[repo.Appended | Exception]]) -> None:
+    error = stored.exception()
+    # the whole transaction failed: every item gets the error
+    outcomes = [error] * count if error is not None else stored.result()
+    body = msgspec.msgpack.encode([_outcome(outcome) for outcome in outcomes])
+    _write_all(stdout, len(body).to_bytes(_HEADER, "big") + body)
 
 
 def _readable(fd: int) -> bool:
