@@ -118,9 +118,9 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
-        database = sa_url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             sa_url,
             connect_args={"check_same_thread": False, "timeout": 30},
