@@ -134,7 +134,11 @@ class Checkpointer:
         connection: Any = None
         try:
             connection = self._engine.raw_connection()
-            while self._wake.wait() and not self._stop.wait(CHECKPOINT_AFTER_S):
+            # stop is checked at the top too: close() may set wake just before it is cleared
+            while not self._stop.is_set():
+                self._wake.wait()
+                if self._stop.wait(CHECKPOINT_AFTER_S):
+                    break
                 self._wake.clear()
                 cursor = connection.cursor()
                 try:
