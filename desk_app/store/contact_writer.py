@@ -6,8 +6,8 @@ they never use more than one core however much SQLite works without it; under lo
 writer spent a third of its time waiting for the loop. Here those messages go down a pipe
 to ``python -m desk_app.store.contact_writer``, which stores what arrived together with
 :func:`~desk_app.store.conversations.append_contact_messages` in one transaction (through an
-ordinary :class:`Store`, so the same SQL, group commit and retries) and answers after
-COMMIT, in order: the loop only frames bytes, and the SQL runs on the other core.
+ordinary :class:`Store`, so the same SQL, group commit, retries and fsync) and answers once
+the COMMIT is on disk, in order: the loop only frames bytes, and the SQL runs on the other core.
 
 Everything else still goes through the server's own :class:`Store`; both write the same
 database (SQLite: each takes the write lock with ``BEGIN IMMEDIATE`` and waits its turn;

@@ -4,8 +4,9 @@ Why one writer: SQLite allows one writer at a time, and a commit costs an fsync.
 queued to a single thread that takes *everything that queued up while the previous commit ran*
 and commits it in one transaction (group commit). Under load a commit carries hundreds of
 messages; when idle a write commits alone at once. Each caller's future resolves only after
-its transaction's COMMIT returned, so an ``ack`` sent after ``await store.write(...)`` is
-never a lie, across a crash too.
+its transaction's COMMIT returned and (SQLite) the WAL holding it was fsynced
+(:mod:`desk_app.store.wal`), so an ``ack`` sent after ``await store.write(...)`` is never a
+lie, across a crash or a power cut too.
 
 A write that many callers make at once (a contact's message) can be queued as an *item* of a
 :class:`Batch` instead (:meth:`Store.submit_item`): consecutive items of one batch function in
