@@ -228,7 +228,7 @@ def append_message(
     the bot still holds the conversation; an agent's reply only while they hold it).
     ``bot_state`` is saved in the same UPDATE.
     """
-    stored_client_id = None if client_msg_id is None else f"{client_scope}:{client_msg_id}"
+    stored_client_id = _scoped(client_msg_id, client_scope)
     raw, sql = cursor_for(session)
     params: dict[str, Any] = {"cid": conversation_id}
     if bot_state is not None:
@@ -339,7 +339,7 @@ def append_contact_messages(
             outcomes.append(_refusal(row is None, cid))
             continue
         seq = last[cid] = last.get(cid, row[1]) + 1
-        client_id = None if item.client_msg_id is None else f"c:{item.client_msg_id}"
+        client_id = _scoped(item.client_msg_id, "c")
         params.append(
             {
                 "cid": cid,
@@ -386,6 +386,11 @@ def append_contact_messages(
         )
         for outcome in outcomes
     ]
+
+
+def _scoped(client_msg_id: str | None, scope: str) -> str | None:
+    """A client's message id as stored: ``<scope>:<id>`` (see :func:`append_message`)."""
+    return None if client_msg_id is None else f"{scope}:{client_msg_id}"
 
 
 def _refusal(missing: bool, conversation_id: str) -> Exception:

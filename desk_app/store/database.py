@@ -461,7 +461,7 @@ class Store:
         if error is not None:
             for write in group:
                 if write.error is None:
-                    write.result, write.error = None, error
+                    write.settle(error)
         self._deliver(group)
 
     @staticmethod
