@@ -53,7 +53,8 @@ _HEADER = 4
 LOG_LEVEL_VARIABLE = "DESK_LOG_LEVEL"
 DB_VARIABLE = "DESK_CONTACT_WRITER_DB"  # the database URL may hold a password
 MAX_BATCH = 1024
-"""The most messages the child stores in one transaction (what a pipe read brings)."""
+"""The most messages the child reads before handing them to its store as one batch call (the
+store's group commit may put several such calls in one transaction)."""
 
 # one outcome on the pipe: a stored message, or ``("!", code, detail)``
 _Stored = tuple[int, datetime, str | None, bool, str, str | None, str]
