@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"  # the same, for psycopg itself
 
 
 def postgres_unreachable() -> str | None:
@@ -23,9 +24,7 @@ def postgres_unreachable() -> str | None:
     except ImportError:
         return "psycopg is not installed (pip install -e '.[postgres]')"
     try:
-        with psycopg.connect(
-            "host=127.0.0.1 port=5432 dbname=test user=postgres", connect_timeout=2
-        ):
+        with psycopg.connect(PG_DSN, connect_timeout=2):
             return None
     except psycopg.Error as exc:
         return f"PostgreSQL on 127.0.0.1:5432 (db test) is unreachable: {exc}".strip()
@@ -43,12 +42,12 @@ def postgres_url(pg_skip_reason: str | None) -> Iterator[str]:
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("host=127.0.0.1 dbname=test user=postgres", autocommit=True) as conn:
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
         yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect("host=127.0.0.1 dbname=test user=postgres", autocommit=True) as conn:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
