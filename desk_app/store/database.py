@@ -73,9 +73,15 @@ WRITER_CHECKPOINT_PAGES = 50_000
 default is 1,000). The :class:`~desk_app.store.wal.Checkpointer` copies the WAL into the
 database file in the background; this is the backstop, and the moment the WAL restarts from
 the top (a checkpoint racing a busy writer never finds it idle, so under sustained load the
-WAL grows to this size, 200 MiB, and is cut back to :data:`WAL_SIZE_LIMIT` after)."""
-WAL_SIZE_LIMIT = 64 * 1024 * 1024
-"""The ``-wal`` file is truncated back to this size when it restarts (``journal_size_limit``)."""
+WAL grows to this size, 200 MiB, and then starts again from the top)."""
+WAL_SIZE_LIMIT = 256 * 1024 * 1024
+"""The ``-wal`` file is truncated back to this size when it restarts (``journal_size_limit``):
+above the backstop, so a WAL that restarts keeps its file and the next round of frames
+overwrites blocks the file system has already allocated. Cut back to 64 MiB, the file grew
+again after every restart, and allocating, zeroing and truncating its pages cost the writer
+process a seventh of its throughput in the load benchmark (docs/performance.md). The limit
+still bounds a WAL that outgrew the backstop (a reader that held an old snapshot); SQLite
+deletes the file when the server stops."""
 
 
 def default_db_url() -> str:
