@@ -196,21 +196,21 @@ class KnowledgeIndex:
         rows, in_delta, article, prob = scored
         order = np.lexsort((-prob, rows))
         taken = [0] * len(queries)
-        base_docs, delta_docs = snapshot.base.documents, snapshot.delta_documents
-        for i in order.tolist():
-            row = int(rows[i])
+        docs = (snapshot.base.documents, snapshot.delta_documents)
+        # plain lists: indexing a numpy array per element costs more than the rest of the loop
+        for row, delta, at, score in zip(
+            rows[order].tolist(),
+            in_delta[order].tolist(),
+            article[order].tolist(),
+            prob[order].tolist(),
+            strict=True,
+        ):
             if taken[row] >= limit:
                 continue
             taken[row] += 1
-            document = (delta_docs if in_delta[i] else base_docs)[int(article[i])]
+            document = docs[delta][at]
             results[row].append(
-                Match(
-                    article_id=document.article_id,
-                    title=document.title,
-                    score=float(prob[i]),
-                    answer=document.answer,
-                    tags=document.tags,
-                )
+                Match(document.article_id, document.title, score, document.answer, document.tags)
             )
         return results
 
