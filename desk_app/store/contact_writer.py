@@ -141,9 +141,7 @@ class ContactWriter:
         if not self._outbox or self._gone:
             return
         batch, self._outbox = self._outbox, []
-        body = self._encoder.encode(
-            [(i.conversation_id, i.text, i.client_msg_id, i.author) for i, _ in batch]
-        )
+        body = self._encoder.encode([item for item, _ in batch])
         stdin = self._process.stdin
         assert stdin is not None
         self._sent.extend(batch)
@@ -247,7 +245,7 @@ def serve(url: str, stdin: int, stdout: int) -> None:
     queued while it commits (the store's writer takes all that queued in one transaction);
     the answers are written by the store's thread as each commit is on disk, in order.
     """
-    decoder = msgspec.msgpack.Decoder(list[tuple[str, str, str | None, str]])
+    decoder = msgspec.msgpack.Decoder(list[repo.ContactText])
     buffer = bytearray()
     with Store.open(url, migrate=False) as store:
         while True:
@@ -258,7 +256,7 @@ def serve(url: str, stdin: int, stdout: int) -> None:
                 if 0 <= size <= len(buffer) - _HEADER:
                     body = bytes(buffer[_HEADER : _HEADER + size])
                     del buffer[: _HEADER + size]
-                    items.extend(repo.ContactText(*fields) for fields in decoder.decode(body))
+                    items.extend(decoder.decode(body))
                     continue
                 chunk = os.read(stdin, 1 << 20)
                 if not chunk:
