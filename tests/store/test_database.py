@@ -311,6 +311,21 @@ def test_sqlite_writes_are_acknowledged_after_the_wal_is_synced(tmp_path: Path) 
         assert synchronous == 1  # NORMAL
 
 
+def test_a_restarting_wal_keeps_the_file_the_backstop_lets_it_grow_to(tmp_path: Path) -> None:
+    """Truncated below the backstop at every restart, the WAL grew again after each one, and
+    the writer spent its time allocating file blocks (docs/performance.md, session 5)."""
+    with Store.open(f"sqlite:///{tmp_path / 'desk.sqlite3'}") as store:
+
+        def writer_pragmas(session: Session) -> list[int]:
+            pragmas = ("journal_size_limit", "wal_autocheckpoint", "page_size")
+            connection = session.connection()
+            return [connection.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas]
+
+        limit, backstop_pages, page_size = store.write_sync(writer_pragmas)
+    wal_header, frame_header = 32, 24
+    assert limit >= wal_header + backstop_pages * (frame_header + page_size)
+
+
 def test_a_failed_wal_sync_fails_the_writes_it_covered(tmp_path: Path) -> None:
     database = tmp_path / "desk.sqlite3"
     (tmp_path / "desk.sqlite3-wal").mkdir()  # cannot be opened for writing: the fsync fails
