@@ -334,6 +334,7 @@ def append_contact_messages(
     outcomes: list[Appended | Exception] = []
     last: dict[str, int] = {}
     params: list[dict[str, Any]] = []
+    contact = Sender.CONTACT.value  # an enum member's .value is a property call (0.2 µs)
     for item in items:
         cid = item.conversation_id
         row = rows.get(cid)
@@ -346,7 +347,7 @@ def append_contact_messages(
             {
                 "cid": cid,
                 "seq": seq,
-                "sender": Sender.CONTACT.value,
+                "sender": contact,
                 "author": item.author,
                 "agent": None,
                 "text": item.text,
