@@ -97,21 +97,26 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _sqlite_file(url: str) -> str | None:
+    """The database part of a SQLite URL that names a file (a path or a ``file:`` URI); None
+    for other databases and for SQLite in memory."""
+    sa_url = make_url(url)
+    database = sa_url.database or ""
+    if sa_url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return None if "mode=memory" in url else database
+
+
 def is_sqlite_file(url: str) -> bool:
     """A SQLite database in a file (not in memory): one that a second connection, thread or
     process opens as the same database."""
-    if not is_sqlite(url):
-        return False
-    database = make_url(url).database or ""
-    return bool(database) and database != ":memory:" and "mode=memory" not in url
+    return _sqlite_file(url) is not None
 
 
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite database given by path (not in memory, not a ``file:`` URI)."""
-    if not is_sqlite_file(url):
-        return None
-    database = make_url(url).database or ""
-    return None if database.startswith("file:") else Path(database)
+    database = _sqlite_file(url)
+    return None if database is None or database.startswith("file:") else Path(database)
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
